@@ -1,0 +1,106 @@
+"""consentkit: consent in negotiated power exchange, as typed records and a rule engine.
+
+Limits, negotiations, session protocols and revocations are immutable records;
+a ledger keeps their history, append-only and hash-chained; the engine checks
+a planned step against the consent in force and explains its answer.
+"""
+
+from __future__ import annotations
+
+from consentkit._catalog import Activity, Catalog, default_catalog
+from consentkit._errors import (
+    ConsentkitError,
+    DecodeError,
+    InvalidRecord,
+    LedgerError,
+    TamperedLedger,
+)
+from consentkit._events import (
+    Accepted,
+    Confirmed,
+    Declined,
+    ImpairmentCleared,
+    ImpairmentDeclared,
+    LimitDeclared,
+    LimitLifted,
+    Proposed,
+    Revoked,
+    SignalGiven,
+    Withdrawn,
+)
+from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
+from consentkit._ledger import Ledger
+from consentkit._plan import Plan, Step
+from consentkit._serialize import digest, from_dict, to_dict
+from consentkit._state import ConsentState
+from consentkit._terms import (
+    Aftercare,
+    Authority,
+    CheckInWithin,
+    ConfirmFirst,
+    Equipment,
+    Grant,
+    Limit,
+    LimitKind,
+    MaxDuration,
+    NonverbalSignal,
+    Protocol,
+    Role,
+    Signal,
+    SignalKind,
+    SignalMeaning,
+    Spotter,
+    Terms,
+    Window,
+)
+
+__all__ = [
+    "Accepted",
+    "Activity",
+    "Aftercare",
+    "Agreement",
+    "Authority",
+    "Catalog",
+    "CheckInWithin",
+    "ConfirmFirst",
+    "Confirmed",
+    "ConsentState",
+    "ConsentkitError",
+    "Declined",
+    "DecodeError",
+    "Entry",
+    "Equipment",
+    "Grant",
+    "ImpairmentCleared",
+    "ImpairmentDeclared",
+    "InvalidRecord",
+    "Ledger",
+    "LedgerError",
+    "Limit",
+    "LimitDeclared",
+    "LimitKind",
+    "LimitLifted",
+    "MaxDuration",
+    "Negotiation",
+    "NegotiationStatus",
+    "NonverbalSignal",
+    "Plan",
+    "Proposed",
+    "Protocol",
+    "Revoked",
+    "Role",
+    "Signal",
+    "SignalGiven",
+    "SignalKind",
+    "SignalMeaning",
+    "Spotter",
+    "Step",
+    "TamperedLedger",
+    "Terms",
+    "Window",
+    "Withdrawn",
+    "default_catalog",
+    "digest",
+    "from_dict",
+    "to_dict",
+]

@@ -1,0 +1,516 @@
+"""The facts a ledger's history establishes, and `ConsentState`, their view at a time.
+
+`History` is built incrementally, one event at a time, as the ledger grows.
+Each fact remembers the position (`seq`) of the event that made it, so one
+`History` serves every prefix of the ledger: a `ConsentState` is just the
+history read up to a position ``k`` (every event at or before its time) at a
+time ``at``.  Finding a state is a binary search, never a replay.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Final
+
+import attrs
+
+from consentkit._catalog import covers
+from consentkit._events import (
+    Accepted,
+    Confirmed,
+    Declined,
+    Event,
+    ImpairmentDeclared,
+    LimitDeclared,
+    LimitLifted,
+    Proposed,
+    Revoked,
+    SignalGiven,
+    Withdrawn,
+)
+from consentkit._history import Agreement, FrozenMap, Negotiation, NegotiationStatus
+from consentkit._terms import Authority, Grant, Limit, SignalMeaning, Terms
+
+__all__ = ["ConsentState", "History"]
+
+_NEVER: Final = 1 << 62  # a position after every event
+
+
+@attrs.define(eq=False)
+class ProposalFact:
+    """A proposal and how its negotiation went."""
+
+    seq: int
+    event: Proposed
+    terms_digest: str
+    statuses: list[tuple[int, NegotiationStatus]]
+    acceptances: dict[str, tuple[int, datetime]] = attrs.Factory(dict)
+    void: list[tuple[int, str]] = attrs.Factory(list)
+
+    @property
+    def status(self) -> NegotiationStatus:
+        """The status after every event so far."""
+        return self.statuses[-1][1]
+
+    def status_before(self, k: int) -> NegotiationStatus:
+        """The status after the events before position `k`."""
+        status = self.statuses[0][1]
+        for seq, value in self.statuses:
+            if seq >= k:
+                break
+            status = value
+        return status
+
+
+@attrs.define(eq=False)
+class AgreementFact:
+    """An agreement, where it formed, and what later events did to it."""
+
+    seq: int
+    agreement: Agreement
+    proposal: ProposalFact
+    stop: tuple[int, SignalGiven] | None = None
+    slows: list[tuple[int, str, int | None]] = attrs.Factory(list)
+    grant_index: dict[tuple[str, object], list[Grant]] | None = None
+
+    @property
+    def terms(self) -> Terms:
+        """The agreed terms."""
+        return self.agreement.terms
+
+    def accepted_seq(self, party: str) -> int:
+        """The position of `party`'s counted acceptance."""
+        return self.proposal.acceptances[party][0]
+
+
+@attrs.define(eq=False)
+class StandingLimit:
+    """A limit declared in the ledger, and when it was lifted."""
+
+    seq: int
+    limit: Limit
+    lifted: int = _NEVER
+
+
+@attrs.define(eq=False)
+class SignalFact:
+    """A signal and the meaning it had when given."""
+
+    seq: int
+    event: SignalGiven
+    meaning: SignalMeaning
+    why: str  # how the meaning was read, for explanations
+
+
+class History:
+    """Every fact the events so far establish, each tagged with its position."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.proposals: dict[str, ProposalFact] = {}
+        self.agreements: list[AgreementFact] = []
+        self.by_proposal: dict[str, AgreementFact] = {}
+        self.by_party: dict[str, list[AgreementFact]] = {}
+        self.impairment: dict[str, list[tuple[int, bool]]] = {}
+        self.standing: dict[str, list[StandingLimit]] = {}
+        self.revocations: dict[str, list[tuple[int, Revoked]]] = {}
+        self.confirmations: dict[str, list[tuple[int, Confirmed, bool]]] = {}
+        self.resumes: dict[str, list[int]] = {}
+        self.signals: list[SignalFact] = []
+        self.grant_ids: dict[tuple[str, str], list[str]] = {}
+
+    # -- reading ---------------------------------------------------------
+
+    def impaired(self, party: str, k: int) -> bool:
+        """Whether `party` is declared impaired after the events before `k`."""
+        impaired = False
+        for seq, value in self.impairment.get(party, ()):
+            if seq >= k:
+                break
+            impaired = value
+        return impaired
+
+    def select(
+        self, parties: Iterable[str], at: datetime, k: int
+    ) -> AgreementFact | None:
+        """The agreement selected for `parties` at `at` (SPEC 2, which applies).
+
+        The most recently formed agreement among the events before `k` whose
+        parties include them all and whose window contains `at`.
+        """
+        wanted = frozenset(parties)
+        pool: list[AgreementFact] | None = None
+        for party in wanted:
+            found = self.by_party.get(party)
+            if found is None:
+                return None
+            if pool is None or len(found) < len(pool):
+                pool = found
+        if pool is None:
+            pool = self.agreements
+        for fact in reversed(pool):
+            if fact.seq >= k:
+                continue
+            window = fact.terms.window
+            if window.start <= at < window.end and wanted <= fact.terms.parties:
+                return fact
+        return None
+
+    def in_force(
+        self, parties: Iterable[str], at: datetime, k: int
+    ) -> AgreementFact | None:
+        """The selected agreement unless a STOP before `k` ended it."""
+        fact = self.select(parties, at, k)
+        if fact is None or (fact.stop is not None and fact.stop[0] < k):
+            return None
+        return fact
+
+    # -- writing ---------------------------------------------------------
+
+    def apply(  # noqa: C901  # one branch per event type
+        self, event: Event, terms_digest: str | None = None
+    ) -> None:
+        """Record the facts `event` establishes; the ledger has checked its rules.
+
+        Args:
+            event: The event at position `count`.
+            terms_digest: For a `Proposed`, the digest of its terms.
+        """
+        seq = self.count
+        # INVARIANT: `apply` never raises: every rule was checked before.
+        if isinstance(event, SignalGiven):
+            self._signal(seq, event)
+        elif isinstance(event, Accepted):
+            self._accepted(seq, event)
+        elif isinstance(event, Confirmed):
+            counted = not self.impaired(event.by, seq)
+            self.confirmations.setdefault(event.by, []).append((seq, event, counted))
+        elif isinstance(event, Proposed):
+            self._proposed(seq, event, terms_digest or "")
+        elif isinstance(event, Declined):
+            self.proposals[event.proposal_id].statuses.append(
+                (seq, NegotiationStatus.DECLINED)
+            )
+        elif isinstance(event, Withdrawn):
+            self.proposals[event.proposal_id].statuses.append(
+                (seq, NegotiationStatus.WITHDRAWN)
+            )
+        elif isinstance(event, Revoked):
+            self.revocations.setdefault(event.by, []).append((seq, event))
+        elif isinstance(event, LimitDeclared):
+            self.standing.setdefault(event.by, []).append(
+                StandingLimit(seq, event.limit)
+            )
+        elif isinstance(event, LimitLifted):
+            for standing in self.lifted_by(event):
+                standing.lifted = seq
+        elif isinstance(event, ImpairmentDeclared):
+            self.impairment.setdefault(event.party, []).append((seq, True))
+        else:
+            self.impairment.setdefault(event.party, []).append((seq, False))
+        self.count = seq + 1
+
+    def lifted_by(self, event: LimitLifted) -> list[StandingLimit]:
+        """The standing limits (not yet lifted) that `event` lifts."""
+        return [
+            s
+            for s in self.standing.get(event.by, ())
+            if s.lifted == _NEVER
+            and s.limit.kind is event.kind
+            and s.limit.activity == event.activity
+            and s.limit.tag == event.tag
+        ]
+
+    def _proposed(self, seq: int, event: Proposed, terms_digest: str) -> None:
+        if event.supersedes is not None:
+            old = self.proposals[event.supersedes]
+            if old.status is NegotiationStatus.OPEN:
+                old.statuses.append((seq, NegotiationStatus.SUPERSEDED))
+        self.proposals[event.proposal_id] = ProposalFact(
+            seq=seq,
+            event=event,
+            terms_digest=terms_digest,
+            statuses=[(seq, NegotiationStatus.OPEN)],
+        )
+        for grant in event.terms.grants:
+            self.grant_ids.setdefault((grant.party, grant.id), []).append(
+                event.proposal_id
+            )
+
+    def _accepted(self, seq: int, event: Accepted) -> None:
+        proposal = self.proposals[event.proposal_id]
+        if self.impaired(event.by, seq):
+            # SPEC 2: consent given while impaired is void.
+            proposal.void.append((seq, event.by))
+            return
+        proposal.acceptances[event.by] = (seq, event.at)
+        terms = proposal.event.terms
+        if len(proposal.acceptances) < len(terms.parties):
+            return
+        proposal.statuses.append((seq, NegotiationStatus.AGREED))
+        agreement = Agreement(
+            proposal_id=event.proposal_id,
+            terms=terms,
+            formed_at=event.at,
+            accepted=FrozenMap({p: a for p, (_, a) in proposal.acceptances.items()}),
+        )
+        fact = AgreementFact(seq=seq, agreement=agreement, proposal=proposal)
+        self.agreements.append(fact)
+        self.by_proposal[event.proposal_id] = fact
+        for party in terms.parties:
+            self.by_party.setdefault(party, []).append(fact)
+
+    def _signal(self, seq: int, event: SignalGiven) -> None:
+        # SPEC 2: read through the giver's agreement in force; unknown = STOP.
+        fact = self.in_force((event.by,), event.at, seq)
+        if fact is None:
+            meaning, why = SignalMeaning.STOP, "given with no agreement in force"
+        else:
+            cues = {s.cue: s for s in fact.terms.protocol.signals}
+            signal = cues.get(event.cue)
+            if signal is None:
+                meaning = SignalMeaning.STOP
+                why = f"a cue the protocol of `{fact.agreement.proposal_id}` lacks"
+            else:
+                meaning, why = (
+                    signal.meaning,
+                    f"read through `{fact.agreement.proposal_id}`",
+                )
+        self.signals.append(SignalFact(seq, event, meaning, why))
+        if meaning is SignalMeaning.STOP:
+            for other in self.by_party.get(event.by, ()):
+                window = other.terms.window
+                if other.stop is None and window.start <= event.at < window.end:
+                    other.stop = (seq, event)
+        elif meaning is SignalMeaning.SLOW:
+            for other in self.by_party.get(event.by, ()):
+                if self.in_force(other.terms.parties, event.at, seq) is other:
+                    other.slows.append((seq, event.by, event.intensity))
+        elif not self.impaired(event.by, seq):
+            self.resumes.setdefault(event.by, []).append(seq)
+
+
+@attrs.frozen
+class ConsentState:
+    """The consent in force at one time: a view of a ledger's history.
+
+    Obtain it with `Ledger.state_at`.  It sees every event at or before `at`.
+    """
+
+    history: History = attrs.field(repr=False)
+    k: int
+    """How many of the ledger's events it sees."""
+    at: datetime
+    """The time it describes."""
+
+    def _fact(self, agreement: Agreement) -> AgreementFact:
+        return self.history.by_proposal[agreement.proposal_id]
+
+    @property
+    def agreements(self) -> tuple[Agreement, ...]:
+        """Every agreement formed so far, in order of formation."""
+        facts = self.history.agreements
+        end = bisect_left([f.seq for f in facts], self.k)
+        return tuple(f.agreement for f in facts[:end])
+
+    def selected(self, parties: Iterable[str]) -> Agreement | None:
+        """The agreement selected for `parties` together (ended by a STOP or not)."""
+        fact = self.history.select(parties, self.at, self.k)
+        return None if fact is None else fact.agreement
+
+    def in_force(self, parties: Iterable[str]) -> Agreement | None:
+        """The agreement in force for `parties`: selected and not ended by a STOP."""
+        fact = self.history.in_force(parties, self.at, self.k)
+        return None if fact is None else fact.agreement
+
+    def stop(self, agreement: Agreement) -> SignalGiven | None:
+        """The signal that ended `agreement`, or None while it runs."""
+        stop = self._fact(agreement).stop
+        if stop is None or stop[0] >= self.k:
+            return None
+        return stop[1]
+
+    def is_impaired(self, party: str) -> bool:
+        """Whether `party` is declared impaired."""
+        return self.history.impaired(party, self.k)
+
+    @property
+    def impaired(self) -> frozenset[str]:
+        """Every party declared impaired."""
+        return frozenset(p for p in self.history.impairment if self.is_impaired(p))
+
+    def is_revoked(self, agreement: Agreement, grant: Grant, activity: str) -> bool:
+        """Whether `grant`'s party has withdrawn it for `activity` (SPEC 2, Revoked)."""
+        return self.revocation(agreement, grant, activity) is not None
+
+    def revocation(
+        self, agreement: Agreement, grant: Grant, activity: str | None
+    ) -> Revoked | None:
+        """The revocation that withdrew `grant` for `activity`, if any.
+
+        With `activity` None, only a withdrawal by grant id or of everything counts.
+        """
+        revocations = self.history.revocations.get(grant.party)
+        if not revocations:
+            return None
+        accepted = self._fact(agreement).accepted_seq(grant.party)
+        for seq, event in revocations:
+            if seq >= self.k:
+                break
+            if seq <= accepted:
+                continue
+            if event.everything:
+                return event
+            if grant.id in event.grants and event.proposal_id in (
+                None,
+                agreement.proposal_id,
+            ):
+                return event
+            if activity is not None and any(
+                covers(revoked, activity) for revoked in event.activities
+            ):
+                return event
+        return None
+
+    def grants(
+        self, agreement: Agreement, party: str | None = None
+    ) -> tuple[Grant, ...]:
+        """The agreement's grants (of `party`) not withdrawn by id or wholesale.
+
+        A grant withdrawn for some activities only is still listed; ask
+        `is_revoked` for a given activity.
+        """
+        kept: list[Grant] = []
+        for grant in agreement.terms.grants:
+            if party is not None and grant.party != party:
+                continue
+            withdrawn = self.revocation(agreement, grant, None)
+            if withdrawn is None:
+                kept.append(grant)
+        return tuple(kept)
+
+    def limits(
+        self, party: str, agreement: Agreement | None = None
+    ) -> tuple[Limit, ...]:
+        """The limits of `party` in effect under `agreement` (or with none).
+
+        The agreement's own limits, and every standing limit declared so far
+        unless lifted before the agreement formed (with no agreement: lifted
+        so far).
+        """
+        found: list[Limit] = []
+        formed = _NEVER
+        if agreement is not None:
+            found.extend(lim for lim in agreement.terms.limits if lim.party == party)
+            formed = self._fact(agreement).seq
+        for standing in self.history.standing.get(party, ()):
+            if standing.seq >= self.k:
+                break
+            lifted = standing.lifted
+            if lifted < self.k and lifted < formed:
+                continue
+            found.append(standing.limit)
+        return tuple(found)
+
+    def confirmations(self, party: str, agreement: Agreement) -> tuple[Confirmed, ...]:
+        """The confirmations by `party` that count under `agreement`.
+
+        Given after it formed, at or before this time, while not impaired.
+        """
+        formed = self._fact(agreement).seq
+        return tuple(
+            event
+            for seq, event, counted in self.history.confirmations.get(party, ())
+            if counted and formed < seq < self.k
+        )
+
+    def slowed(self, agreement: Agreement) -> frozenset[str]:
+        """The parties whose SLOW under `agreement` awaits their RESUME."""
+        slowed: set[str] = set()
+        for seq, party, _ in self._fact(agreement).slows:
+            if seq >= self.k:
+                break
+            resumed = any(seq < r < self.k for r in self.history.resumes.get(party, ()))
+            if not resumed:
+                slowed.add(party)
+        return frozenset(slowed)
+
+    def slow_cap(self, agreement: Agreement, party: str) -> int | None:
+        """The intensity cap SLOWs by `party` set under `agreement`, or None."""
+        cap: int | None = None
+        for seq, who, intensity in self._fact(agreement).slows:
+            if seq >= self.k:
+                break
+            if who == party and intensity is not None:
+                cap = intensity - 1 if cap is None else min(cap, intensity - 1)
+        return cap
+
+    def authorities(self, agreement: Agreement) -> tuple[Authority, ...]:
+        """The agreement's authorities not ended by their subject revoking all."""
+        fact = self._fact(agreement)
+        kept: list[Authority] = []
+        for authority in agreement.terms.protocol.authority:
+            accepted = fact.accepted_seq(authority.subject)
+            ended = any(
+                accepted < seq < self.k and event.everything
+                for seq, event in self.history.revocations.get(authority.subject, ())
+            )
+            if not ended:
+                kept.append(authority)
+        return tuple(kept)
+
+    def negotiation(self, proposal_id: str) -> Negotiation | None:
+        """Where proposal `proposal_id` stood, or None when not yet proposed."""
+        fact = self.history.proposals.get(proposal_id)
+        if fact is None or fact.seq >= self.k:
+            return None
+        return negotiation_of(fact, self.k)
+
+    def why_no_agreement(self, party: str) -> str:
+        """Why no agreement is selected for `party` now, in words (for CK103)."""
+        reasons: list[str] = []
+        formed = [f for f in self.history.by_party.get(party, ()) if f.seq < self.k]
+        if formed:
+            if all(f.terms.window.end <= self.at for f in formed):
+                reasons.append("its agreement has expired")
+            elif all(f.terms.window.start > self.at for f in formed):
+                reasons.append("its agreement's window has not begun")
+            else:
+                reasons.append("no agreement's window includes this time")
+        for fact in self.history.proposals.values():
+            if fact.seq >= self.k or party not in fact.event.terms.parties:
+                continue
+            if fact.status_before(self.k) is NegotiationStatus.OPEN:
+                pending = sorted(
+                    p
+                    for p in fact.event.terms.parties
+                    if not (p in fact.acceptances and fact.acceptances[p][0] < self.k)
+                )
+                reasons.append(
+                    f"proposal `{fact.event.proposal_id}` is still open "
+                    f"(awaiting {', '.join(f'`{p}`' for p in pending)})"
+                )
+            reasons.extend(
+                f"the acceptance by `{who}` of `{fact.event.proposal_id}` was void: "
+                "given while impaired"
+                for seq, who in fact.void
+                if seq < self.k
+            )
+        if not reasons:
+            reasons.append("no agreement has been formed")
+        return "; ".join(reasons)
+
+
+def negotiation_of(fact: ProposalFact, k: int) -> Negotiation:
+    """The `Negotiation` of a proposal after the events before `k`."""
+    parties = fact.event.terms.parties
+    accepted = frozenset(p for p, (seq, _) in fact.acceptances.items() if seq < k)
+    return Negotiation(
+        proposal_id=fact.event.proposal_id,
+        proposer=fact.event.by,
+        status=fact.status_before(k),
+        accepted=accepted,
+        pending=parties - accepted,
+    )
