@@ -8,6 +8,8 @@ a planned step against the consent in force and explains its answer.
 from __future__ import annotations
 
 from consentkit._catalog import Activity, Catalog, default_catalog
+from consentkit._decision import Allowance, Decision, Finding, PlanDecision, Verdict
+from consentkit._engine import Engine, check, check_plan, envelope
 from consentkit._errors import (
     ConsentkitError,
     DecodeError,
@@ -53,12 +55,15 @@ from consentkit._terms import (
     Terms,
     Window,
 )
+from consentkit.rules import DEFAULT_RULES, HouseRules, RuleContext
 
 __all__ = [
+    "DEFAULT_RULES",
     "Accepted",
     "Activity",
     "Aftercare",
     "Agreement",
+    "Allowance",
     "Authority",
     "Catalog",
     "CheckInWithin",
@@ -66,11 +71,15 @@ __all__ = [
     "Confirmed",
     "ConsentState",
     "ConsentkitError",
+    "Decision",
     "Declined",
     "DecodeError",
+    "Engine",
     "Entry",
     "Equipment",
+    "Finding",
     "Grant",
+    "HouseRules",
     "ImpairmentCleared",
     "ImpairmentDeclared",
     "InvalidRecord",
@@ -85,10 +94,12 @@ __all__ = [
     "NegotiationStatus",
     "NonverbalSignal",
     "Plan",
+    "PlanDecision",
     "Proposed",
     "Protocol",
     "Revoked",
     "Role",
+    "RuleContext",
     "Signal",
     "SignalGiven",
     "SignalKind",
@@ -97,10 +108,14 @@ __all__ = [
     "Step",
     "TamperedLedger",
     "Terms",
+    "Verdict",
     "Window",
     "Withdrawn",
+    "check",
+    "check_plan",
     "default_catalog",
     "digest",
+    "envelope",
     "from_dict",
     "to_dict",
 ]

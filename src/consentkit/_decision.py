@@ -8,8 +8,9 @@ import attrs
 
 from consentkit import _validate as v
 from consentkit._plan import Step
+from consentkit._terms import CONDITIONS, Condition
 
-__all__ = ["Decision", "Finding", "PlanDecision", "Verdict", "worst"]
+__all__ = ["Allowance", "Decision", "Finding", "PlanDecision", "Verdict", "worst"]
 
 
 class Verdict(enum.Enum):
@@ -154,3 +155,21 @@ class PlanDecision:
             lines.extend(body[1:])
         lines.extend(f"advice: {finding.explain()}" for finding in self.findings)
         return "\n".join(lines)
+
+
+@attrs.frozen(kw_only=True)
+class Allowance:
+    """One activity the actor may do to the recipient now, and within what.
+
+    Attributes:
+        activity: The activity id.
+        max_intensity: The effective cap (None: no cap).
+        conditions: The `MaxDuration` and `ConfirmFirst` conditions of the
+            chosen grants, which later steps must still meet.
+    """
+
+    activity: str = attrs.field(validator=v.activity_id)
+    max_intensity: int | None = attrs.field(validator=v.optional(v.intensity))
+    conditions: tuple[Condition, ...] = attrs.field(
+        default=(), converter=v.to_tuple, validator=v.instances(*CONDITIONS)
+    )

@@ -73,7 +73,7 @@ class AgreementFact:
     proposal: ProposalFact
     stop: tuple[int, SignalGiven] | None = None
     slows: list[tuple[int, str, int | None]] = attrs.Factory(list)
-    grant_index: dict[tuple[str, object], list[Grant]] | None = None
+    memo: dict[object, object] = attrs.Factory(dict)
 
     @property
     def terms(self) -> Terms:
@@ -307,6 +307,13 @@ class ConsentState:
 
     def _fact(self, agreement: Agreement) -> AgreementFact:
         return self.history.by_proposal[agreement.proposal_id]
+
+    def memo(self, agreement: Agreement) -> dict[object, object]:
+        """A cache for what rules derive from `agreement`'s terms alone.
+
+        Terms never change, so entries stay valid for every state.
+        """
+        return self._fact(agreement).memo
 
     @property
     def agreements(self) -> tuple[Agreement, ...]:

@@ -1,0 +1,266 @@
+"""The engine: runs the rules, combines their findings, explains; adds no policy.
+
+Rules decide; the engine only gathers what they say (SPEC 3.1): every rule
+runs, the most severe finding sets the verdict, a rule that raises becomes a
+DENY `CK900` finding, and an ALLOW always carries its affirmative basis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Final
+
+from consentkit._catalog import Catalog, default_catalog
+from consentkit._decision import Allowance, Decision, Finding, PlanDecision, Verdict
+from consentkit._ledger import Ledger
+from consentkit._plan import Plan, Step
+from consentkit._state import ConsentState
+from consentkit._terms import Condition, ConfirmFirst, MaxDuration
+from consentkit.rules import (
+    BUILTIN_CODES,
+    DEFAULT_RULES,
+    CatalogIndex,
+    HouseRules,
+    Rule,
+    RuleContext,
+    finding,
+    sides,
+)
+from consentkit.rules._advice import aftercare_missing, check_in_gap
+
+__all__ = ["Engine", "check", "check_plan", "envelope"]
+
+_SEVERITY: Final = {Verdict.ALLOW: 0, Verdict.RENEGOTIATE: 1, Verdict.DENY: 2}
+
+
+class Engine:
+    """Checks planned steps against the consent in force, and explains why.
+
+    Args:
+        catalog: The activities it knows (default: `default_catalog()`).
+        rules: An application's own rules, run after the built-in ones.
+        house: A venue's house rules, binding on every step.
+
+    Raises:
+        ValueError: A custom rule reuses a built-in code.
+        TypeError: Something given as a rule is not one.
+    """
+
+    __slots__ = ("_index", "_rules", "catalog", "house", "rules")
+
+    def __init__(
+        self,
+        catalog: Catalog | None = None,
+        rules: Iterable[Rule] = (),
+        house: HouseRules | None = None,
+    ) -> None:
+        self.catalog = default_catalog() if catalog is None else catalog
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self.house = house
+        for custom in self.rules:
+            code = getattr(custom, "code", None)
+            if not isinstance(code, str) or not callable(custom):
+                raise TypeError(f"rules: `{custom!r}` is not a rule with a `code`")
+            if code in BUILTIN_CODES:
+                raise ValueError(
+                    f"rules: code `{code}` is built in; a custom rule needs its own"
+                )
+        self._rules: tuple[Rule, ...] = (*DEFAULT_RULES, *self.rules)
+        self._index = CatalogIndex(self.catalog)
+
+    def __repr__(self) -> str:
+        return (
+            f"Engine(catalog={self.catalog.name!r} v{self.catalog.version}, "
+            f"rules={len(self.rules)} custom, house={self.house!r})"
+        )
+
+    # -- deciding --------------------------------------------------------
+
+    def _run(
+        self, step: Step, state: ConsentState, overlapping: tuple[Step, ...] = ()
+    ) -> tuple[Decision, RuleContext]:
+        context = RuleContext(
+            state,
+            state.selected(step.parties),
+            self.catalog,
+            overlapping,
+            self.house,
+            self._index,
+        )
+        findings: list[Finding] = []
+        for rule in self._rules:
+            try:
+                findings.extend(_findings(rule(step, context)))
+            except Exception as error:  # noqa: BLE001  # SPEC 3.1: fail closed, here only
+                findings.append(_rule_error(rule, error))
+        verdict = Verdict.ALLOW
+        for found in findings:
+            if (
+                found.verdict is not None
+                and _SEVERITY[found.verdict] > _SEVERITY[verdict]
+            ):
+                verdict = found.verdict
+        basis: tuple[str, ...] = ()
+        if verdict is Verdict.ALLOW:
+            basis = _basis(step, context)
+            if not basis:  # pragma: no cover  # INVARIANT: ALLOW needs every side
+                verdict = Verdict.DENY
+                findings.append(
+                    finding("CK900", "no affirmative basis for an ALLOW: refused")
+                )
+        if len(findings) > 1:
+            findings.sort(key=lambda f: (f.code, f.message))
+        return Decision(
+            verdict=verdict, step=step, findings=tuple(findings), basis=basis
+        ), context
+
+    def check(self, step: Step, ledger: Ledger) -> Decision:
+        """Decide one step against the consent in force at `step.at`."""
+        return self._run(step, ledger.state_at(step.at))[0]
+
+    def check_plan(self, plan: Plan, ledger: Ledger) -> PlanDecision:
+        """Decide each step of `plan` at its own time, then add plan-level advice."""
+        steps = plan.steps
+        overlaps = _overlapping(steps)
+        decisions: list[Decision] = []
+        agreements = []
+        psychological: list[bool] = []
+        state: ConsentState | None = None
+        for step, overlapping in zip(steps, overlaps, strict=True):
+            if state is None or state.at != step.at:
+                state = ledger.state_at(step.at)
+            decision, context = self._run(step, state, overlapping)
+            decisions.append(decision)
+            agreements.append(context.agreement)
+            activity = self.catalog.get(step.activity)
+            psychological.append(
+                activity is not None and "psychological" in activity.tags
+            )
+        advice = [
+            *aftercare_missing(steps, agreements, psychological),
+            *check_in_gap(steps, agreements),
+        ]
+        verdict = max(
+            (d.verdict for d in decisions),
+            key=_SEVERITY.__getitem__,
+            default=Verdict.ALLOW,
+        )
+        return PlanDecision(
+            verdict=verdict, decisions=tuple(decisions), findings=advice
+        )
+
+    def envelope(
+        self, ledger: Ledger, actor: str, recipient: str, at: datetime
+    ) -> tuple[Allowance, ...]:
+        """Every activity `actor` may do to `recipient` at `at`, with its cap.
+
+        For each catalog activity, a step of zero duration at intensity 1 with
+        nobody else present is checked; each ALLOW is listed with the lower of
+        the chosen grants' caps and any SLOW cap, and the `MaxDuration` and
+        `ConfirmFirst` conditions later steps must still meet.  Activities
+        needing a spotter or a confirmation not yet given are not listed.
+        """
+        state = ledger.state_at(at)
+        found: list[Allowance] = []
+        for activity in self.catalog:
+            step = Step(
+                actor=actor,
+                recipient=recipient,
+                activity=activity.id,
+                intensity=1,
+                at=at,
+            )
+            decision, context = self._run(step, state)
+            if not decision.allowed:
+                continue
+            chosen = [side.chosen for side in sides(step, context) if side.chosen]
+            caps = [g.max_intensity for g in chosen if g.max_intensity is not None]
+            agreement = context.in_force
+            if agreement is not None:
+                for party in step.parties:
+                    slow = state.slow_cap(agreement, party)
+                    if slow is not None:
+                        caps.append(slow)
+            conditions: list[Condition] = []
+            for grant in chosen:
+                for condition in grant.conditions:
+                    if isinstance(condition, MaxDuration | ConfirmFirst) and (
+                        condition not in conditions
+                    ):
+                        conditions.append(condition)
+            found.append(
+                Allowance(
+                    activity=activity.id,
+                    max_intensity=min(caps) if caps else None,
+                    conditions=tuple(conditions),
+                )
+            )
+        return tuple(found)
+
+
+def _findings(found: Iterable[Finding]) -> list[Finding]:
+    checked = list(found)
+    for item in checked:
+        if not isinstance(item, Finding):
+            raise TypeError(f"returned `{item!r}`, not a finding")
+    return checked
+
+
+def _basis(step: Step, context: RuleContext) -> tuple[str, ...]:
+    chosen = [side.chosen for side in sides(step, context)]
+    if not chosen or any(grant is None for grant in chosen):
+        return ()
+    return tuple(grant.id for grant in chosen if grant is not None)
+
+
+def _rule_error(rule: Rule, error: Exception) -> Finding:
+    name = getattr(rule, "name", None) or type(rule).__name__
+    code = getattr(rule, "code", "?")
+    detail = str(error).splitlines()[0] if str(error) else ""
+    return finding(
+        "CK900",
+        f"rule `{name}` ({code}) failed with {type(error).__name__}"
+        + (f": {detail}" if detail else "")
+        + "; refused to be safe",
+    )
+
+
+def _overlapping(steps: Sequence[Step]) -> list[tuple[Step, ...]]:
+    """For each step, the other steps whose spans ``[at, end]`` meet its own."""
+    result: list[list[Step]] = [[] for _ in steps]
+    active: list[int] = []  # earlier steps that may still be running
+    for index, step in enumerate(steps):
+        active = [i for i in active if steps[i].end >= step.at]
+        for earlier in active:
+            result[earlier].append(step)
+            result[index].append(steps[earlier])
+        active.append(index)
+    return [tuple(found) for found in result]
+
+
+_default: Engine | None = None
+
+
+def _engine() -> Engine:
+    global _default  # noqa: PLW0603  # built once, on first use
+    if _default is None:
+        _default = Engine()
+    return _default
+
+
+def check(step: Step, ledger: Ledger) -> Decision:
+    """Decide one step with the default engine (`Engine.check`)."""
+    return _engine().check(step, ledger)
+
+
+def check_plan(plan: Plan, ledger: Ledger) -> PlanDecision:
+    """Decide a plan with the default engine (`Engine.check_plan`)."""
+    return _engine().check_plan(plan, ledger)
+
+
+def envelope(
+    ledger: Ledger, actor: str, recipient: str, at: datetime
+) -> tuple[Allowance, ...]:
+    """List what `actor` may do to `recipient` at `at`, with the default engine."""
+    return _engine().envelope(ledger, actor, recipient, at)

@@ -1,0 +1,122 @@
+"""Limits (SPEC 3.3): CK101 hard limits and CK201 soft limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from consentkit._catalog import Activity, covers
+from consentkit._decision import Finding
+from consentkit._history import Agreement
+from consentkit._plan import Step
+from consentkit._terms import Limit, LimitKind, Role
+from consentkit.rules._base import RuleContext, finding, rule
+from consentkit.rules._consent import sides
+
+__all__ = ["hard_limit", "roles", "soft_limit"]
+
+
+def roles(step: Step) -> Iterator[tuple[str, Role]]:
+    """Each party of the step who takes a role, with that role.
+
+    The director takes none unless they also act, receive or are present.
+    """
+    yield step.recipient, Role.RECEIVE
+    yield step.actor, Role.GIVE
+    for party in sorted(step.present):
+        yield party, Role.WITNESS
+
+
+def limit_covers(limit: Limit, activity: Activity) -> bool:
+    """Whether `limit` covers `activity`, by subtree or by tag."""
+    if limit.activity is not None:
+        return covers(limit.activity, activity.id)
+    return limit.tag in activity.tags
+
+
+def _target(limit: Limit) -> str:
+    return f"`{limit.activity}`" if limit.activity is not None else f"tag `{limit.tag}`"
+
+
+def _applying(
+    step: Step, context: RuleContext, agreement: Agreement | None, kind: LimitKind
+) -> Iterator[tuple[str, Role, Limit, Activity]]:
+    activity = context.activity(step)
+    if activity is None:
+        return
+    for party, role in roles(step):
+        for limit in context.state.limits(party, agreement):
+            if (
+                limit.kind is kind
+                and role in limit.roles
+                and limit_covers(limit, activity)
+            ):
+                yield party, role, limit, activity
+
+
+def _where(limit: Limit, agreement: Agreement | None) -> tuple[str, tuple[str, ...]]:
+    if agreement is not None and limit in agreement.terms.limits:
+        return f"in agreement `{agreement.proposal_id}`", (agreement.proposal_id,)
+    return "standing", ()
+
+
+@rule("CK101")
+def hard_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
+    """SPEC 3.3: a party has a hard limit in effect covering the activity in their role.
+
+    Standing limits bind even when no agreement is in force (docs/decisions.md).
+    """
+    agreement = context.in_force
+    found: list[Finding] = []
+    for party, role, limit, activity in _applying(
+        step, context, agreement, LimitKind.HARD
+    ):
+        where, refs = _where(limit, agreement)
+        note = f" ({limit.note})" if limit.note else ""
+        found.append(
+            finding(
+                "CK101",
+                f"{party} has a hard limit on {_target(limit)} (covers "
+                f"`{activity.id}`) in role {role.value}, {where}{note}",
+                refs,
+            )
+        )
+    return found
+
+
+@rule("CK201")
+def soft_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
+    """SPEC 3.3: a soft limit in effect, not addressed by a grant nor a confirmation."""
+    agreement = context.in_force
+    if agreement is None:
+        return ()
+    by_party = {side.party: side for side in sides(step, context)}
+    found: list[Finding] = []
+    for party, role, limit, activity in _applying(
+        step, context, agreement, LimitKind.SOFT
+    ):
+        side = by_party.get(party)
+        candidates = side.candidates if side is not None else ()
+        if limit.activity is not None:
+            limit_activity = limit.activity
+            addressed = any(covers(limit_activity, g.activity) for g in candidates)
+        else:
+            addressed = any(g.activity == activity.id for g in candidates)
+        if addressed:
+            continue
+        confirmed = any(
+            covers(c.activity, activity.id)
+            for c in context.state.confirmations(party, agreement)
+        )
+        if confirmed:
+            continue
+        where, refs = _where(limit, agreement)
+        found.append(
+            finding(
+                "CK201",
+                f"{party} has a soft limit on {_target(limit)} (covers "
+                f"`{activity.id}`) in role {role.value}, {where}: ask {party} "
+                "to confirm it in the scene",
+                refs,
+            )
+        )
+    return found

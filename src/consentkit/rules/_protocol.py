@@ -1,0 +1,156 @@
+"""The protocol in force (SPEC 3.3): CK109-CK113."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from consentkit._catalog import covers
+from consentkit._decision import Finding
+from consentkit._plan import Step
+from consentkit._terms import SignalMeaning
+from consentkit.rules._base import RuleContext, finding, rule
+
+__all__ = [
+    "TAKES",
+    "equipment_missing",
+    "impaired",
+    "no_stop_signal",
+    "no_usable_stop_signal",
+    "outside_authority",
+]
+
+#: The capability each risk tag takes away from the recipient.
+TAKES = {
+    "impairs_speech": "voice",
+    "restrains_hands": "free_hand",
+    "impairs_vision": "sight",
+}
+
+
+@rule("CK109")
+def impaired(step: Step, context: RuleContext) -> Iterable[Finding]:
+    """SPEC 3.3: a party of the step is impaired and the protocol requires sobriety."""
+    agreement = context.in_force
+    if agreement is None or context.activity(step) is None:
+        return ()
+    if not agreement.terms.protocol.sobriety_required:
+        return ()
+    return [
+        finding(
+            "CK109",
+            f"{party} is declared impaired and the protocol of "
+            f"`{agreement.proposal_id}` requires sobriety",
+            (agreement.proposal_id,),
+        )
+        for party in sorted(step.parties)
+        if context.state.is_impaired(party)
+    ]
+
+
+@rule("CK110")
+def no_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]:
+    """SPEC 3.3: the protocol in force defines no STOP signal."""
+    agreement = context.in_force
+    if agreement is None or context.activity(step) is None:
+        return ()
+    signals = agreement.terms.protocol.signals
+    if any(s.meaning is SignalMeaning.STOP for s in signals):
+        return ()
+    return (
+        finding(
+            "CK110",
+            f"the protocol of `{agreement.proposal_id}` defines no STOP signal",
+            (agreement.proposal_id,),
+        ),
+    )
+
+
+@rule("CK111")
+def no_usable_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]:
+    """SPEC 3.3: no STOP signal stays usable once this step takes capabilities.
+
+    In a plan, overlapping steps with the same recipient take theirs too.
+    """
+    agreement = context.in_force
+    activity = context.activity(step)
+    if agreement is None or activity is None:
+        return ()
+    stops = [
+        s for s in agreement.terms.protocol.signals if s.meaning is SignalMeaning.STOP
+    ]
+    if not stops:
+        return ()  # CK110 alone
+    taken = {TAKES[tag] for tag in activity.tags if tag in TAKES}
+    for other in context.overlapping:
+        if other.recipient == step.recipient:
+            overlapping = context.catalog.get(other.activity)
+            if overlapping is not None:
+                taken.update(TAKES[tag] for tag in overlapping.tags if tag in TAKES)
+    if not taken or any(not (s.all_needs & taken) for s in stops):
+        return ()
+    cues = ", ".join(f"`{s.cue}`" for s in stops)
+    lost = ", ".join(sorted(taken))
+    return (
+        finding(
+            "CK111",
+            f"{step.recipient} could give no STOP signal: this takes {lost}, "
+            f"and every STOP signal ({cues}) needs one of them",
+            (agreement.proposal_id,),
+        ),
+    )
+
+
+@rule("CK112")
+def equipment_missing(step: Step, context: RuleContext) -> Iterable[Finding]:
+    """SPEC 3.3: the activity requires equipment the protocol does not list."""
+    agreement = context.in_force
+    activity = context.activity(step)
+    if agreement is None or activity is None:
+        return ()
+    missing = activity.requires - agreement.terms.protocol.equipment
+    if not missing:
+        return ()
+    items = ", ".join(f"`{item}`" for item in sorted(missing))
+    return (
+        finding(
+            "CK112",
+            f"`{activity.id}` requires {items}, not listed in the protocol of "
+            f"`{agreement.proposal_id}`",
+            (agreement.proposal_id,),
+        ),
+    )
+
+
+@rule("CK113")
+def outside_authority(step: Step, context: RuleContext) -> Iterable[Finding]:
+    """SPEC 3.3: someone has authority over the recipient; the director has none."""
+    agreement = context.in_force
+    if agreement is None or context.activity(step) is None:
+        return ()
+    over = [
+        a for a in context.state.authorities(agreement) if a.subject == step.recipient
+    ]
+    director = step.director
+    if not over or director == step.recipient:
+        return ()
+    index = context.catalog_index
+    for authority in over:
+        if authority.holder != director:
+            continue
+        if authority.scope is None:
+            if any(
+                g.party == step.recipient and index.grant_covers(g, step.activity)
+                for g in agreement.terms.grants
+            ):
+                return ()
+        elif any(covers(scope, step.activity) for scope in authority.scope):
+            return ()
+    holders = ", ".join(sorted({a.holder for a in over}))
+    return (
+        finding(
+            "CK113",
+            f"{director} directs the step, but authority over {step.recipient} for "
+            f"`{step.activity}` rests with {holders}",
+            (agreement.proposal_id,),
+        ),
+    )
