@@ -104,6 +104,22 @@ class Decision:
         default=(), converter=v.to_tuple, validator=v.texts
     )
 
+    @classmethod
+    def trusted(
+        cls,
+        verdict: Verdict,
+        step: Step,
+        findings: tuple[Finding, ...],
+        basis: tuple[str, ...],
+    ) -> Decision:
+        """Build a decision from values the engine made, skipping validation."""
+        decision = object.__new__(cls)
+        object.__setattr__(decision, "verdict", verdict)
+        object.__setattr__(decision, "step", step)
+        object.__setattr__(decision, "findings", findings)
+        object.__setattr__(decision, "basis", basis)
+        return decision
+
     @property
     def allowed(self) -> bool:
         """Whether the verdict is ALLOW."""

@@ -126,6 +126,8 @@ class History:
     def impaired(self, party: str, k: int) -> bool:
         """Whether `party` is declared impaired after the events before `k`."""
         impaired = False
+        if not self.impairment:
+            return False
         for seq, value in self.impairment.get(party, ()):
             if seq >= k:
                 break
@@ -344,6 +346,16 @@ class ConsentState:
         return self.history.impaired(party, self.k)
 
     @property
+    def anyone_impaired(self) -> bool:
+        """Whether any impairment was ever declared (a quick test before asking who)."""
+        return bool(self.history.impairment)
+
+    def slows(self, agreement: Agreement) -> bool:
+        """Whether any SLOW marked `agreement` (a quick test before asking who)."""
+        slows = self._fact(agreement).slows
+        return bool(slows) and slows[0][0] < self.k
+
+    @property
     def impaired(self) -> frozenset[str]:
         """Every party declared impaired."""
         return frozenset(p for p in self.history.impairment if self.is_impaired(p))
@@ -410,8 +422,16 @@ class ConsentState:
         found: list[Limit] = []
         formed = _NEVER
         if agreement is not None:
-            found.extend(lim for lim in agreement.terms.limits if lim.party == party)
-            formed = self._fact(agreement).seq
+            fact = self._fact(agreement)
+            own = fact.memo.get(("limits", party))
+            if own is None:
+                own = tuple(lim for lim in agreement.terms.limits if lim.party == party)
+                fact.memo[("limits", party)] = own
+            standing_limits = self.history.standing.get(party)
+            if not standing_limits:
+                return own  # type: ignore[return-value]  # memo values are typed by key
+            found.extend(own)  # type: ignore[arg-type]
+            formed = fact.seq
         for standing in self.history.standing.get(party, ()):
             if standing.seq >= self.k:
                 break
@@ -435,8 +455,11 @@ class ConsentState:
 
     def slowed(self, agreement: Agreement) -> frozenset[str]:
         """The parties whose SLOW under `agreement` awaits their RESUME."""
+        slows = self._fact(agreement).slows
+        if not slows:
+            return frozenset()
         slowed: set[str] = set()
-        for seq, party, _ in self._fact(agreement).slows:
+        for seq, party, _ in slows:
             if seq >= self.k:
                 break
             resumed = any(seq < r < self.k for r in self.history.resumes.get(party, ()))
@@ -456,6 +479,8 @@ class ConsentState:
 
     def authorities(self, agreement: Agreement) -> tuple[Authority, ...]:
         """The agreement's authorities not ended by their subject revoking all."""
+        if not agreement.terms.protocol.authority:
+            return ()
         fact = self._fact(agreement)
         kept: list[Authority] = []
         for authority in agreement.terms.protocol.authority:

@@ -98,10 +98,15 @@ class HouseRules:
 class CatalogIndex:
     """What rules look up in a catalog, computed once per engine."""
 
-    __slots__ = ("barrier", "catalog")
+    __slots__ = ("activities", "barrier", "catalog", "lineage")
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self.activities: dict[str, Activity] = {a.id: a for a in catalog}
+        #: For each activity, itself and its ancestors, nearest first.
+        self.lineage: dict[str, tuple[str, ...]] = {
+            a.id: (a.id, *ancestors_of(a.id)) for a in catalog
+        }
         #: For each activity, the deepest `explicit_only` activity at or above it.
         self.barrier: dict[str, str | None] = {}
         for activity in catalog:
@@ -127,7 +132,6 @@ class CatalogIndex:
         return barrier is None or len(barrier) <= len(grant.activity)
 
 
-@attrs.define(eq=False)
 class RuleContext:
     """What a rule may read besides the step.
 
@@ -139,37 +143,54 @@ class RuleContext:
         overlapping: In `check_plan`, the plan's other steps overlapping this
             one; empty in `check`.
         house: The engine's house rules, if any.
+        in_force: `agreement` unless a STOP ended it (SPEC 3.1); rules that
+            read the agreement or its protocol read this one.
+        catalog_index: Lookup tables over `catalog`.
+        cache: Scratch space for what several rules derive from one step.
     """
 
-    state: ConsentState
-    agreement: Agreement | None
-    catalog: Catalog
-    overlapping: tuple[Step, ...] = ()
-    house: HouseRules | None = None
-    index: CatalogIndex | None = attrs.field(default=None, repr=False)
-    cache: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    __slots__ = (
+        "_activities",
+        "agreement",
+        "cache",
+        "catalog",
+        "catalog_index",
+        "house",
+        "in_force",
+        "overlapping",
+        "state",
+    )
 
-    @property
-    def in_force(self) -> Agreement | None:
-        """The selected agreement, unless a STOP ended it."""
-        cached = self.cache.get("in_force", self)
-        if cached is self:
-            agreement = self.agreement
-            if agreement is not None and self.state.stop(agreement) is not None:
-                agreement = None
-            self.cache["in_force"] = cached = agreement
-        return cached  # type: ignore[no-any-return]
+    def __init__(  # noqa: PLR0913  # the context, spelled out
+        self,
+        state: ConsentState,
+        agreement: Agreement | None,
+        catalog: Catalog,
+        overlapping: tuple[Step, ...] = (),
+        house: HouseRules | None = None,
+        index: CatalogIndex | None = None,
+    ) -> None:
+        self.state = state
+        self.agreement = agreement
+        self.catalog = catalog
+        self.overlapping = overlapping
+        self.house = house
+        self.catalog_index = CatalogIndex(catalog) if index is None else index
+        self.cache: dict[str, Any] = {}
+        self.in_force = (
+            agreement
+            if agreement is not None and state.stop(agreement) is None
+            else None
+        )
+        self._activities = self.catalog_index.activities
 
-    @property
-    def catalog_index(self) -> CatalogIndex:
-        """The catalog's lookup tables (built on first use for a bare context)."""
-        if self.index is None:
-            self.index = CatalogIndex(self.catalog)
-        return self.index
+    def __repr__(self) -> str:
+        proposal = None if self.agreement is None else self.agreement.proposal_id
+        return f"RuleContext(at={self.state.at}, agreement={proposal!r})"
 
     def activity(self, step: Step) -> Activity | None:
         """The step's activity, or None when the catalog lacks it."""
-        return self.catalog.get(step.activity)
+        return self._activities.get(step.activity)
 
 
 @runtime_checkable

@@ -95,23 +95,35 @@ def candidates(  # noqa: PLR0913, PLR0917  # the side, spelled out
     party: str,
     role: Role,
     activity: str,
-    admits: frozenset[str],
+    admits: tuple[str, ...],
 ) -> tuple[Grant, ...]:
-    """`party`'s grants for `role` covering `activity` that admit `admits`."""
+    """`party`'s grants for `role` covering `activity` that admit `admits`.
+
+    They depend on the terms and the catalog alone, so they are remembered
+    with the agreement.
+    """
+    index = context.catalog_index
+    memo = context.state.memo(agreement)
+    key = ("candidates", index, party, role, activity, admits)
+    cached = memo.get(key)
+    if cached is not None:
+        return cached  # type: ignore[return-value]  # memo values are typed by key
     exact, subtree = _index(context, agreement, party, role)
     found = list(exact.get(activity, ()))
-    index = context.catalog_index
-    for node in (activity, *ancestors_of(activity)):
+    lineage = index.lineage.get(activity) or (activity, *ancestors_of(activity))
+    for node in lineage:
         for position, grant in subtree.get(node, ()):
             if index.grant_covers(grant, activity):
                 found.append((position, grant))
     if len(found) > 1:
         found.sort(key=lambda pair: pair[0])
-    return tuple(
+    result = tuple(
         grant
         for _, grant in found
-        if grant.counterparties is None or admits <= grant.counterparties
+        if grant.counterparties is None or grant.counterparties.issuperset(admits)
     )
+    memo[key] = result
+    return result
 
 
 def describe(condition: Condition) -> str:  # noqa: PLR0911  # one per kind
@@ -195,7 +207,7 @@ def _stage(
 def _side(  # noqa: PLR0913, PLR0917  # the side, spelled out
     party: str,
     role: Role,
-    admits: frozenset[str],
+    admits: tuple[str, ...],
     step: Step,
     context: RuleContext,
     agreement: Agreement,
@@ -236,15 +248,13 @@ def sides(step: Step, context: RuleContext) -> tuple[Side, ...]:
     if agreement is not None and context.activity(step) is not None:
         actor, recipient = step.actor, step.recipient
         found = (
-            _side(
-                recipient, Role.RECEIVE, frozenset((actor,)), step, context, agreement
-            ),
-            _side(actor, Role.GIVE, frozenset((recipient,)), step, context, agreement),
+            _side(recipient, Role.RECEIVE, (actor,), step, context, agreement),
+            _side(actor, Role.GIVE, (recipient,), step, context, agreement),
             *(
                 _side(
                     p,
                     Role.WITNESS,
-                    frozenset((actor, recipient)),
+                    (actor, recipient),
                     step,
                     context,
                     agreement,
@@ -264,58 +274,71 @@ def basis(step: Step, context: RuleContext) -> tuple[str, ...]:
     return tuple(grant.id for grant in chosen if grant is not None)
 
 
-def _report(code: str, step: Step, context: RuleContext) -> Iterable[Finding]:
-    agreement = context.in_force
-    for side in sides(step, context):
-        if side.code != code or agreement is None:
-            continue
-        verb = _VERB[side.role]
-        if side.culprit is None:
-            others = (
-                f"from {step.actor}"
-                if side.role is Role.RECEIVE
-                else f"to {step.recipient}"
-                if side.role is Role.GIVE
-                else f"{step.actor} and {step.recipient}"
+def _report(code: str, step: Step, context: RuleContext) -> tuple[Finding, ...]:
+    """The findings of `code` among the unmet sides (all codes found in one pass)."""
+    found: dict[str, tuple[Finding, ...]] | None = context.cache.get("side_findings")
+    if found is None:
+        found = {}
+        agreement = context.in_force
+        for side in sides(step, context):
+            if side.code is None or agreement is None:
+                continue
+            found[side.code] = (
+                *found.get(side.code, ()),
+                _finding(side, step, agreement),
             )
-            message = (
-                f"{side.party} has not consented to {verb} `{step.activity}` "
-                f"{others} in agreement `{agreement.proposal_id}`"
-            )
-            yield finding(code, message, (agreement.proposal_id,))
-        else:
-            message = (
-                f"grant `{side.culprit.id}` of {side.party} ({verb} "
-                f"`{side.culprit.activity}`) {side.reason}"
-            )
-            yield finding(code, message, (side.culprit.id, agreement.proposal_id))
+        context.cache["side_findings"] = found
+    return found.get(code, ())
+
+
+def _finding(side: Side, step: Step, agreement: Agreement) -> Finding:
+    code = side.code or "CK105"
+    verb = _VERB[side.role]
+    if side.culprit is None:
+        others = (
+            f"from {step.actor}"
+            if side.role is Role.RECEIVE
+            else f"to {step.recipient}"
+            if side.role is Role.GIVE
+            else f"{step.actor} and {step.recipient}"
+        )
+        message = (
+            f"{side.party} has not consented to {verb} `{step.activity}` "
+            f"{others} in agreement `{agreement.proposal_id}`"
+        )
+        return finding(code, message, (agreement.proposal_id,))
+    message = (
+        f"grant `{side.culprit.id}` of {side.party} ({verb} "
+        f"`{side.culprit.activity}`) {side.reason}"
+    )
+    return finding(code, message, (side.culprit.id, agreement.proposal_id))
 
 
 @rule("CK102")
 def revoked(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate was revoked."""
-    return tuple(_report("CK102", step, context))
+    return _report("CK102", step, context)
 
 
 @rule("CK105")
 def no_consent(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side has no candidate grant: default deny."""
-    return tuple(_report("CK105", step, context))
+    return _report("CK105", step, context)
 
 
 @rule("CK106")
 def intensity_cap(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate is capped below the intensity."""
-    return tuple(_report("CK106", step, context))
+    return _report("CK106", step, context)
 
 
 @rule("CK107")
 def condition_unmet(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate has a condition unmet."""
-    return tuple(_report("CK107", step, context))
+    return _report("CK107", step, context)
 
 
 @rule("CK203")
 def confirm_first(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate awaits its confirmation."""
-    return tuple(_report("CK203", step, context))
+    return _report("CK203", step, context)

@@ -39,18 +39,22 @@ def _target(limit: Limit) -> str:
 
 def _applying(
     step: Step, context: RuleContext, agreement: Agreement | None, kind: LimitKind
-) -> Iterator[tuple[str, Role, Limit, Activity]]:
-    activity = context.activity(step)
-    if activity is None:
-        return
-    for party, role in roles(step):
-        for limit in context.state.limits(party, agreement):
-            if (
-                limit.kind is kind
-                and role in limit.roles
-                and limit_covers(limit, activity)
-            ):
-                yield party, role, limit, activity
+) -> list[tuple[str, Role, Limit, Activity]]:
+    """The limits of `kind` in effect covering the step, each with its party and role.
+
+    Both kinds are found in one pass and kept in the context's cache.
+    """
+    found = context.cache.get("limits")
+    if found is None:
+        found = []
+        activity = context.activity(step)
+        if activity is not None:
+            for party, role in roles(step):
+                for limit in context.state.limits(party, agreement):
+                    if role in limit.roles and limit_covers(limit, activity):
+                        found.append((party, role, limit, activity))
+        context.cache["limits"] = found
+    return [item for item in found if item[2].kind is kind]
 
 
 def _where(limit: Limit, agreement: Agreement | None) -> tuple[str, tuple[str, ...]]:
@@ -89,11 +93,12 @@ def soft_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     agreement = context.in_force
     if agreement is None:
         return ()
+    applying = _applying(step, context, agreement, LimitKind.SOFT)
+    if not applying:
+        return ()
     by_party = {side.party: side for side in sides(step, context)}
     found: list[Finding] = []
-    for party, role, limit, activity in _applying(
-        step, context, agreement, LimitKind.SOFT
-    ):
+    for party, role, limit, activity in applying:
         side = by_party.get(party)
         candidates = side.candidates if side is not None else ()
         if limit.activity is not None:

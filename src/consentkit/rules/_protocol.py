@@ -33,6 +33,8 @@ def impaired(step: Step, context: RuleContext) -> Iterable[Finding]:
     agreement = context.in_force
     if agreement is None or context.activity(step) is None:
         return ()
+    if not context.state.anyone_impaired:
+        return ()
     if not agreement.terms.protocol.sobriety_required:
         return ()
     return [

@@ -15,7 +15,9 @@ __all__ = ["slowed", "slowed_cap"]
 def slowed_cap(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: the intensity is above a cap a SLOW with an intensity set."""
     agreement = context.in_force
-    if agreement is None or context.activity(step) is None:
+    if agreement is None or not context.state.slows(agreement):
+        return ()
+    if context.activity(step) is None:
         return ()
     found: list[Finding] = []
     for party in sorted(step.parties):
@@ -37,7 +39,9 @@ def slowed_cap(step: Step, context: RuleContext) -> Iterable[Finding]:
 def slowed(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: a party of the step gave a SLOW and no RESUME since."""
     agreement = context.in_force
-    if agreement is None or context.activity(step) is None:
+    if agreement is None or not context.state.slows(agreement):
+        return ()
+    if context.activity(step) is None:
         return ()
     waiting = context.state.slowed(agreement) & step.parties
     return [
