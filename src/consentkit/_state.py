@@ -9,10 +9,10 @@ time ``at``.  Finding a state is a binary search, never a replay.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 import attrs
 
@@ -31,11 +31,43 @@ from consentkit._events import (
     Withdrawn,
 )
 from consentkit._history import Agreement, FrozenMap, Negotiation, NegotiationStatus
-from consentkit._terms import Authority, Grant, Limit, SignalMeaning, Terms
+from consentkit._terms import Authority, Grant, Limit, Signal, SignalMeaning, Terms
 
 __all__ = ["ConsentState", "History"]
 
 _NEVER: Final = 1 << 62  # a position after every event
+T = TypeVar("T")
+
+
+class Timeline(Generic[T]):
+    """Items in ledger order, each with its position, searchable by position."""
+
+    __slots__ = ("items", "seqs")
+
+    def __init__(self) -> None:
+        self.seqs: list[int] = []
+        self.items: list[T] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.seqs)
+
+    def add(self, seq: int, item: T) -> None:
+        """Record `item` at position `seq` (positions only grow)."""
+        self.seqs.append(seq)
+        self.items.append(item)
+
+    def last_before(self, k: int, default: T) -> T:
+        """The last item before position `k`, or `default`."""
+        index = bisect_left(self.seqs, k)
+        return self.items[index - 1] if index else default
+
+    def between(self, low: int, high: int) -> list[T]:
+        """The items at positions strictly between `low` and `high`."""
+        return self.items[bisect_right(self.seqs, low) : bisect_left(self.seqs, high)]
+
+    def any_between(self, low: int, high: int) -> bool:
+        """Whether an item lies strictly between positions `low` and `high`."""
+        return bisect_right(self.seqs, low) < bisect_left(self.seqs, high)
 
 
 @attrs.define(eq=False)
@@ -72,7 +104,9 @@ class AgreementFact:
     agreement: Agreement
     proposal: ProposalFact
     stop: tuple[int, SignalGiven] | None = None
-    slows: list[tuple[int, str, int | None]] = attrs.Factory(list)
+    #: For each party who gave a SLOW under it: the positions of their SLOWs,
+    #: each with the lowest cap set so far (None: no intensity given yet).
+    slows: dict[str, Timeline[int | None]] = attrs.Factory(dict)
     memo: dict[object, object] = attrs.Factory(dict)
 
     @property
@@ -113,11 +147,11 @@ class History:
         self.agreements: list[AgreementFact] = []
         self.by_proposal: dict[str, AgreementFact] = {}
         self.by_party: dict[str, list[AgreementFact]] = {}
-        self.impairment: dict[str, list[tuple[int, bool]]] = {}
+        self.impairment: dict[str, Timeline[bool]] = {}
         self.standing: dict[str, list[StandingLimit]] = {}
-        self.revocations: dict[str, list[tuple[int, Revoked]]] = {}
-        self.confirmations: dict[str, list[tuple[int, Confirmed, bool]]] = {}
-        self.resumes: dict[str, list[int]] = {}
+        self.revocations: dict[str, Timeline[Revoked]] = {}
+        self.confirmations: dict[str, Timeline[tuple[Confirmed, bool]]] = {}
+        self.resumes: dict[str, Timeline[None]] = {}
         self.signals: list[SignalFact] = []
         self.grant_ids: dict[tuple[str, str], list[str]] = {}
 
@@ -125,14 +159,8 @@ class History:
 
     def impaired(self, party: str, k: int) -> bool:
         """Whether `party` is declared impaired after the events before `k`."""
-        impaired = False
-        if not self.impairment:
-            return False
-        for seq, value in self.impairment.get(party, ()):
-            if seq >= k:
-                break
-            impaired = value
-        return impaired
+        timeline = self.impairment.get(party)
+        return timeline is not None and timeline.last_before(k, default=False)
 
     def select(
         self, parties: Iterable[str], at: datetime, k: int
@@ -188,7 +216,9 @@ class History:
             self._accepted(seq, event)
         elif isinstance(event, Confirmed):
             counted = not self.impaired(event.by, seq)
-            self.confirmations.setdefault(event.by, []).append((seq, event, counted))
+            self.confirmations.setdefault(event.by, Timeline()).add(
+                seq, (event, counted)
+            )
         elif isinstance(event, Proposed):
             self._proposed(seq, event, terms_digest or "")
         elif isinstance(event, Declined):
@@ -200,7 +230,7 @@ class History:
                 (seq, NegotiationStatus.WITHDRAWN)
             )
         elif isinstance(event, Revoked):
-            self.revocations.setdefault(event.by, []).append((seq, event))
+            self.revocations.setdefault(event.by, Timeline()).add(seq, event)
         elif isinstance(event, LimitDeclared):
             self.standing.setdefault(event.by, []).append(
                 StandingLimit(seq, event.limit)
@@ -209,9 +239,9 @@ class History:
             for standing in self.lifted_by(event):
                 standing.lifted = seq
         elif isinstance(event, ImpairmentDeclared):
-            self.impairment.setdefault(event.party, []).append((seq, True))
+            self.impairment.setdefault(event.party, Timeline()).add(seq, True)  # noqa: FBT003
         else:
-            self.impairment.setdefault(event.party, []).append((seq, False))
+            self.impairment.setdefault(event.party, Timeline()).add(seq, False)  # noqa: FBT003
         self.count = seq + 1
 
     def lifted_by(self, event: LimitLifted) -> list[StandingLimit]:
@@ -264,34 +294,49 @@ class History:
         for party in terms.parties:
             self.by_party.setdefault(party, []).append(fact)
 
-    def _signal(self, seq: int, event: SignalGiven) -> None:
-        # SPEC 2: read through the giver's agreement in force; unknown = STOP.
+    def _meaning(self, seq: int, event: SignalGiven) -> tuple[SignalMeaning, str]:
+        """SPEC 2: a signal is read through the giver's agreement in force.
+
+        A cue that protocol lacks, or a signal with no agreement in force, is a STOP.
+        """
         fact = self.in_force((event.by,), event.at, seq)
         if fact is None:
-            meaning, why = SignalMeaning.STOP, "given with no agreement in force"
-        else:
+            return SignalMeaning.STOP, "given with no agreement in force"
+        cues: dict[str, Signal] | None = fact.memo.get("cues")  # type: ignore[assignment]
+        if cues is None:
             cues = {s.cue: s for s in fact.terms.protocol.signals}
-            signal = cues.get(event.cue)
-            if signal is None:
-                meaning = SignalMeaning.STOP
-                why = f"a cue the protocol of `{fact.agreement.proposal_id}` lacks"
-            else:
-                meaning, why = (
-                    signal.meaning,
-                    f"read through `{fact.agreement.proposal_id}`",
-                )
+            fact.memo["cues"] = cues
+        signal = cues.get(event.cue)
+        if signal is None:
+            return (
+                SignalMeaning.STOP,
+                f"a cue the protocol of `{fact.agreement.proposal_id}` lacks",
+            )
+        return signal.meaning, f"read through `{fact.agreement.proposal_id}`"
+
+    def _signal(self, seq: int, event: SignalGiven) -> None:
+        meaning, why = self._meaning(seq, event)
         self.signals.append(SignalFact(seq, event, meaning, why))
         if meaning is SignalMeaning.STOP:
+            # SPEC 2: ends every agreement of the giver formed before it whose
+            # window contains it; the first STOP is the one that counts.
             for other in self.by_party.get(event.by, ()):
                 window = other.terms.window
                 if other.stop is None and window.start <= event.at < window.end:
                     other.stop = (seq, event)
         elif meaning is SignalMeaning.SLOW:
+            # SPEC 2: marks the giver in every agreement in force for its parties.
             for other in self.by_party.get(event.by, ()):
                 if self.in_force(other.terms.parties, event.at, seq) is other:
-                    other.slows.append((seq, event.by, event.intensity))
+                    marks = other.slows.setdefault(event.by, Timeline())
+                    cap = marks.items[-1] if marks else None
+                    if event.intensity is not None:
+                        new = event.intensity - 1
+                        cap = new if cap is None else min(cap, new)
+                    marks.add(seq, cap)
         elif not self.impaired(event.by, seq):
-            self.resumes.setdefault(event.by, []).append(seq)
+            # A RESUME given while impaired does not count.
+            self.resumes.setdefault(event.by, Timeline()).add(seq, None)
 
 
 @attrs.frozen
@@ -352,8 +397,7 @@ class ConsentState:
 
     def slows(self, agreement: Agreement) -> bool:
         """Whether any SLOW marked `agreement` (a quick test before asking who)."""
-        slows = self._fact(agreement).slows
-        return bool(slows) and slows[0][0] < self.k
+        return any(m.seqs[0] < self.k for m in self._fact(agreement).slows.values())
 
     @property
     def impaired(self) -> frozenset[str]:
@@ -375,11 +419,7 @@ class ConsentState:
         if not revocations:
             return None
         accepted = self._fact(agreement).accepted_seq(grant.party)
-        for seq, event in revocations:
-            if seq >= self.k:
-                break
-            if seq <= accepted:
-                continue
+        for event in revocations.between(accepted, self.k):
             if event.everything:
                 return event
             if grant.id in event.grants and event.proposal_id in (
@@ -446,36 +486,32 @@ class ConsentState:
 
         Given after it formed, at or before this time, while not impaired.
         """
+        timeline = self.history.confirmations.get(party)
+        if timeline is None:
+            return ()
         formed = self._fact(agreement).seq
         return tuple(
-            event
-            for seq, event, counted in self.history.confirmations.get(party, ())
-            if counted and formed < seq < self.k
+            event for event, counted in timeline.between(formed, self.k) if counted
         )
 
     def slowed(self, agreement: Agreement) -> frozenset[str]:
         """The parties whose SLOW under `agreement` awaits their RESUME."""
-        slows = self._fact(agreement).slows
-        if not slows:
-            return frozenset()
         slowed: set[str] = set()
-        for seq, party, _ in slows:
-            if seq >= self.k:
-                break
-            resumed = any(seq < r < self.k for r in self.history.resumes.get(party, ()))
-            if not resumed:
+        for party, marks in self._fact(agreement).slows.items():
+            index = bisect_left(marks.seqs, self.k)
+            if not index:
+                continue
+            resumes = self.history.resumes.get(party)
+            if resumes is None or not resumes.any_between(
+                marks.seqs[index - 1], self.k
+            ):
                 slowed.add(party)
         return frozenset(slowed)
 
     def slow_cap(self, agreement: Agreement, party: str) -> int | None:
         """The intensity cap SLOWs by `party` set under `agreement`, or None."""
-        cap: int | None = None
-        for seq, who, intensity in self._fact(agreement).slows:
-            if seq >= self.k:
-                break
-            if who == party and intensity is not None:
-                cap = intensity - 1 if cap is None else min(cap, intensity - 1)
-        return cap
+        marks = self._fact(agreement).slows.get(party)
+        return None if marks is None else marks.last_before(self.k, default=None)
 
     def authorities(self, agreement: Agreement) -> tuple[Authority, ...]:
         """The agreement's authorities not ended by their subject revoking all."""
@@ -485,9 +521,9 @@ class ConsentState:
         kept: list[Authority] = []
         for authority in agreement.terms.protocol.authority:
             accepted = fact.accepted_seq(authority.subject)
-            ended = any(
-                accepted < seq < self.k and event.everything
-                for seq, event in self.history.revocations.get(authority.subject, ())
+            revocations = self.history.revocations.get(authority.subject)
+            ended = revocations is not None and any(
+                event.everything for event in revocations.between(accepted, self.k)
             )
             if not ended:
                 kept.append(authority)
