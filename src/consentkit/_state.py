@@ -108,11 +108,10 @@ class AgreementFact:
     #: each with the lowest cap set so far (None: no intensity given yet).
     slows: dict[str, Timeline[int | None]] = attrs.Factory(dict)
     memo: dict[object, object] = attrs.Factory(dict)
+    terms: Terms = attrs.field(init=False)
 
-    @property
-    def terms(self) -> Terms:
-        """The agreed terms."""
-        return self.agreement.terms
+    def __attrs_post_init__(self) -> None:
+        self.terms = self.agreement.terms  # read on every hot path
 
     def accepted_seq(self, party: str) -> int:
         """The position of `party`'s counted acceptance."""
@@ -146,7 +145,10 @@ class History:
         self.proposals: dict[str, ProposalFact] = {}
         self.agreements: list[AgreementFact] = []
         self.by_proposal: dict[str, AgreementFact] = {}
-        self.by_party: dict[str, list[AgreementFact]] = {}
+        self.by_party: dict[str, Timeline[AgreementFact]] = {}
+        # Per party, the agreements whose window has not ended by the latest
+        # event: times never go backwards, so an ended window never returns.
+        self.live: dict[str, list[AgreementFact]] = {}
         self.impairment: dict[str, Timeline[bool]] = {}
         self.standing: dict[str, list[StandingLimit]] = {}
         self.revocations: dict[str, Timeline[Revoked]] = {}
@@ -171,18 +173,18 @@ class History:
         parties include them all and whose window contains `at`.
         """
         wanted = frozenset(parties)
-        pool: list[AgreementFact] | None = None
+        pool: Timeline[AgreementFact] | None = None
         for party in wanted:
             found = self.by_party.get(party)
             if found is None:
                 return None
-            if pool is None or len(found) < len(pool):
+            if pool is None or len(found.seqs) < len(pool.seqs):
                 pool = found
         if pool is None:
-            pool = self.agreements
-        for fact in reversed(pool):
-            if fact.seq >= k:
-                continue
+            return None
+        items = pool.items
+        for index in range(bisect_left(pool.seqs, k) - 1, -1, -1):
+            fact = items[index]
             window = fact.terms.window
             if window.start <= at < window.end and wanted <= fact.terms.parties:
                 return fact
@@ -292,7 +294,8 @@ class History:
         self.agreements.append(fact)
         self.by_proposal[event.proposal_id] = fact
         for party in terms.parties:
-            self.by_party.setdefault(party, []).append(fact)
+            self.by_party.setdefault(party, Timeline()).add(seq, fact)
+            self.live.setdefault(party, []).append(fact)
 
     def _meaning(self, seq: int, event: SignalGiven) -> tuple[SignalMeaning, str]:
         """SPEC 2: a signal is read through the giver's agreement in force.
@@ -317,26 +320,35 @@ class History:
     def _signal(self, seq: int, event: SignalGiven) -> None:
         meaning, why = self._meaning(seq, event)
         self.signals.append(SignalFact(seq, event, meaning, why))
+        if meaning is SignalMeaning.RESUME:
+            if not self.impaired(event.by, seq):  # a RESUME while impaired is void
+                self.resumes.setdefault(event.by, Timeline()).add(seq, None)
+            return
+        live = [f for f in self.live.get(event.by, ()) if f.terms.window.end > event.at]
+        self.live[event.by] = live
+        running = [f for f in live if f.terms.window.start <= event.at]
         if meaning is SignalMeaning.STOP:
             # SPEC 2: ends every agreement of the giver formed before it whose
             # window contains it; the first STOP is the one that counts.
-            for other in self.by_party.get(event.by, ()):
-                window = other.terms.window
-                if other.stop is None and window.start <= event.at < window.end:
+            for other in running:
+                if other.stop is None:
                     other.stop = (seq, event)
-        elif meaning is SignalMeaning.SLOW:
-            # SPEC 2: marks the giver in every agreement in force for its parties.
-            for other in self.by_party.get(event.by, ()):
-                if self.in_force(other.terms.parties, event.at, seq) is other:
-                    marks = other.slows.setdefault(event.by, Timeline())
-                    cap = marks.items[-1] if marks else None
-                    if event.intensity is not None:
-                        new = event.intensity - 1
-                        cap = new if cap is None else min(cap, new)
-                    marks.add(seq, cap)
-        elif not self.impaired(event.by, seq):
-            # A RESUME given while impaired does not count.
-            self.resumes.setdefault(event.by, Timeline()).add(seq, None)
+            return
+        # SPEC 2: a SLOW marks the giver in every agreement in force for its
+        # own parties: not ended, and not replaced by a newer agreement
+        # (every such agreement includes the giver, so it is running too).
+        newer: set[frozenset[str]] = set()
+        for other in reversed(running):
+            parties = other.terms.parties
+            replaced = parties in newer or any(parties < p for p in newer)
+            newer.add(parties)
+            if not replaced and other.stop is None:
+                marks = other.slows.setdefault(event.by, Timeline())
+                cap = marks.items[-1] if marks else None
+                if event.intensity is not None:
+                    new = event.intensity - 1
+                    cap = new if cap is None else min(cap, new)
+                marks.add(seq, cap)
 
 
 @attrs.frozen
@@ -539,7 +551,8 @@ class ConsentState:
     def why_no_agreement(self, party: str) -> str:
         """Why no agreement is selected for `party` now, in words (for CK103)."""
         reasons: list[str] = []
-        formed = [f for f in self.history.by_party.get(party, ()) if f.seq < self.k]
+        timeline = self.history.by_party.get(party)
+        formed = [] if timeline is None else timeline.between(-1, self.k)
         if formed:
             if all(f.terms.window.end <= self.at for f in formed):
                 reasons.append("its agreement has expired")
