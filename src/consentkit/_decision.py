@@ -8,6 +8,7 @@ import attrs
 
 from consentkit import _validate as v
 from consentkit._plan import Step
+from consentkit._time import format_time
 from consentkit._terms import CONDITIONS, Condition
 
 __all__ = ["Allowance", "Decision", "Finding", "PlanDecision", "Verdict", "worst"]
@@ -65,8 +66,6 @@ class Finding:
 
 
 def _render_step(step: Step) -> str:
-    from consentkit._serialize import format_time  # noqa: PLC0415  # keeps records light
-
     line = (
         f"{step.actor} -> {step.recipient}: {step.activity} at intensity "
         f"{step.intensity}, {format_time(step.at)}"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from consentkit._decision import Finding
 from consentkit._history import Agreement
 from consentkit._plan import Step
-from consentkit._serialize import format_time
+from consentkit._time import format_time
 from consentkit.rules._base import finding
 
 __all__ = ["aftercare_missing", "check_in_gap"]

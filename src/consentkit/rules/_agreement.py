@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from consentkit._decision import Finding
 from consentkit._plan import Step
-from consentkit._serialize import format_time
+from consentkit._time import format_time
 from consentkit.rules._base import RuleContext, finding, rule
 
 __all__ = ["no_agreement", "not_a_party", "outside_window", "stopped"]

@@ -161,7 +161,7 @@ class RuleContext:
         "state",
     )
 
-    def __init__(  # noqa: PLR0913  # the context, spelled out
+    def __init__(  # noqa: PLR0913, PLR0917  # the context, spelled out
         self,
         state: ConsentState,
         agreement: Agreement | None,

@@ -12,7 +12,7 @@ from consentkit._catalog import ancestors_of, covers
 from consentkit._decision import Finding
 from consentkit._history import Agreement
 from consentkit._plan import Step
-from consentkit._serialize import format_time
+from consentkit._time import format_time
 from consentkit._terms import (
     CheckInWithin,
     Condition,
