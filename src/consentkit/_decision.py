@@ -8,8 +8,8 @@ import attrs
 
 from consentkit import _validate as v
 from consentkit._plan import Step
-from consentkit._time import format_time
 from consentkit._terms import CONDITIONS, Condition
+from consentkit._time import format_time
 
 __all__ = ["Allowance", "Decision", "Finding", "PlanDecision", "Verdict", "worst"]
 

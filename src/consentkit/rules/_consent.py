@@ -12,7 +12,6 @@ from consentkit._catalog import ancestors_of, covers
 from consentkit._decision import Finding
 from consentkit._history import Agreement
 from consentkit._plan import Step
-from consentkit._time import format_time
 from consentkit._terms import (
     CheckInWithin,
     Condition,
@@ -26,6 +25,7 @@ from consentkit._terms import (
     SignalMeaning,
     Spotter,
 )
+from consentkit._time import format_time
 from consentkit.rules._base import RuleContext, finding, rule
 
 __all__ = [
