@@ -124,6 +124,7 @@ class StandingLimit:
 
     seq: int
     limit: Limit
+    at: datetime
     lifted: int = _NEVER
 
 
@@ -235,7 +236,7 @@ class History:
             self.revocations.setdefault(event.by, Timeline()).add(seq, event)
         elif isinstance(event, LimitDeclared):
             self.standing.setdefault(event.by, []).append(
-                StandingLimit(seq, event.limit)
+                StandingLimit(seq, event.limit, event.at)
             )
         elif isinstance(event, LimitLifted):
             for standing in self.lifted_by(event):
@@ -492,6 +493,16 @@ class ConsentState:
                 continue
             found.append(standing.limit)
         return tuple(found)
+
+    def declared_at(self, limit: Limit) -> datetime | None:
+        """When `limit` was declared as a standing limit (the latest such), or None."""
+        found: datetime | None = None
+        for standing in self.history.standing.get(limit.party, ()):
+            if standing.seq >= self.k:
+                break
+            if standing.limit == limit:
+                found = standing.at
+        return found
 
     def confirmations(self, party: str, agreement: Agreement) -> tuple[Confirmed, ...]:
         """The confirmations by `party` that count under `agreement`.

@@ -8,7 +8,9 @@ from consentkit._catalog import Activity, covers
 from consentkit._decision import Finding
 from consentkit._history import Agreement
 from consentkit._plan import Step
+from consentkit._serialize import digest
 from consentkit._terms import Limit, LimitKind, Role
+from consentkit._time import format_time
 from consentkit.rules._base import RuleContext, finding, rule
 from consentkit.rules._consent import sides
 
@@ -57,10 +59,16 @@ def _applying(
     return [item for item in found if item[2].kind is kind]
 
 
-def _where(limit: Limit, agreement: Agreement | None) -> tuple[str, tuple[str, ...]]:
-    if agreement is not None and limit in agreement.terms.limits:
-        return f"in agreement `{agreement.proposal_id}`", (agreement.proposal_id,)
-    return "standing", ()
+def _where(
+    limit: Limit, agreement: Agreement | None, context: RuleContext
+) -> tuple[str, tuple[str, ...]]:
+    """Where a limit comes from, in words, and the records behind it."""
+    declared = context.state.declared_at(limit)
+    if declared is not None:
+        return f"declared {format_time(declared)}", (digest(limit),)
+    if agreement is not None:
+        return f"agreed in `{agreement.proposal_id}`", (agreement.proposal_id,)
+    return "standing", ()  # pragma: no cover  # INVARIANT: one of the two
 
 
 @rule("CK101")
@@ -74,7 +82,7 @@ def hard_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     for party, role, limit, activity in _applying(
         step, context, agreement, LimitKind.HARD
     ):
-        where, refs = _where(limit, agreement)
+        where, refs = _where(limit, agreement, context)
         note = f" ({limit.note})" if limit.note else ""
         found.append(
             finding(
@@ -114,7 +122,7 @@ def soft_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
         )
         if confirmed:
             continue
-        where, refs = _where(limit, agreement)
+        where, refs = _where(limit, agreement, context)
         found.append(
             finding(
                 "CK201",
