@@ -99,8 +99,10 @@ class Engine:
         for rule, call, trusted in self._calls:
             try:
                 found = call(step, context)
-                if found:
-                    findings.extend(found if trusted else _findings(found))
+                if not trusted:
+                    findings.extend(_findings(found))
+                elif found:
+                    findings.extend(found)
             except Exception as error:  # noqa: BLE001  # SPEC 3.1: fail closed, here only
                 findings.append(_rule_error(rule, error))
         verdict = Verdict.ALLOW
