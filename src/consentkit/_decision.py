@@ -71,10 +71,11 @@ def _render_step(step: Step) -> str:
         f"{step.intensity}, {format_time(step.at)}"
     )
     if step.duration:
-        line += f" for {int(step.duration.total_seconds()) // 60} min"
-        seconds = int(step.duration.total_seconds()) % 60
+        minutes, seconds = divmod(int(step.duration.total_seconds()), 60)
+        parts = [f"{minutes} min"] if minutes else []
         if seconds:
-            line += f" {seconds} s"
+            parts.append(f"{seconds} s")
+        line += f" for {' '.join(parts)}"
     if step.present:
         line += f", present: {', '.join(sorted(step.present))}"
     if step.directed_by is not None:
