@@ -94,7 +94,7 @@ class Engine:
             overlapping,
             self.house,
             self._index,
-        )
+        ).for_step(step)
         findings: list[Finding] = []
         for rule, call, trusted in self._calls:
             try:

@@ -73,9 +73,7 @@ BUILTIN_CODES: Final = frozenset(CODES)
 def finding(code: str, message: str, refs: Iterable[str] = ()) -> Finding:
     """Build a built-in rule's finding, with the code's name and verdict."""
     name, verdict, _ = CODES[code]
-    return Finding(
-        code=code, rule=name, verdict=verdict, message=message, refs=tuple(refs)
-    )
+    return Finding.trusted(code, name, verdict, message, tuple(refs))
 
 
 @attrs.frozen(kw_only=True)
@@ -151,6 +149,8 @@ class RuleContext:
 
     __slots__ = (
         "_activities",
+        "_activity",
+        "_step",
         "agreement",
         "cache",
         "catalog",
@@ -183,6 +183,14 @@ class RuleContext:
             else None
         )
         self._activities = self.catalog_index.activities
+        self._step: Step | None = None
+        self._activity: Activity | None = None
+
+    def for_step(self, step: Step) -> RuleContext:
+        """Remember `step`'s activity, which every rule asks for."""
+        self._step = step
+        self._activity = self._activities.get(step.activity)
+        return self
 
     def __repr__(self) -> str:
         proposal = None if self.agreement is None else self.agreement.proposal_id
@@ -190,6 +198,8 @@ class RuleContext:
 
     def activity(self, step: Step) -> Activity | None:
         """The step's activity, or None when the catalog lacks it."""
+        if step is self._step:
+            return self._activity
         return self._activities.get(step.activity)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 
 from consentkit._catalog import Activity, covers
@@ -59,13 +60,18 @@ def _applying(
     return [item for item in found if item[2].kind is kind]
 
 
+@functools.lru_cache(maxsize=4096)
+def _digest(limit: Limit) -> str:
+    return digest(limit)
+
+
 def _where(
     limit: Limit, agreement: Agreement | None, context: RuleContext
 ) -> tuple[str, tuple[str, ...]]:
     """Where a limit comes from, in words, and the records behind it."""
     declared = context.state.declared_at(limit)
     if declared is not None:
-        return f"declared {format_time(declared)}", (digest(limit),)
+        return f"declared {format_time(declared)}", (_digest(limit),)
     if agreement is not None:
         return f"agreed in `{agreement.proposal_id}`", (agreement.proposal_id,)
     return "standing", ()  # pragma: no cover  # INVARIANT: one of the two
