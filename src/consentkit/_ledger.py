@@ -207,7 +207,7 @@ class Ledger:
         if proposal_id is None:
             taken = self._history().proposals
             n = 1
-            while f"p{n}" in taken:
+            while f"p{n}" in taken and taken[f"p{n}"].seq < self._n:
                 n += 1
             proposal_id = f"p{n}"
         return self.append(
