@@ -16,7 +16,9 @@ from consentkit import testing
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
 LAW_EXAMPLES = 20_000 if THOROUGH else 300
-ORACLE_EXAMPLES = int(os.environ.get("CK_ORACLE_EXAMPLES", 100_000 if THOROUGH else 5_000))
+ORACLE_EXAMPLES = int(
+    os.environ.get("CK_ORACLE_EXAMPLES", "100000" if THOROUGH else "5000")
+)
 relaxed = settings(
     max_examples=LAW_EXAMPLES,
     deadline=None,
