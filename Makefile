@@ -26,10 +26,22 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	@echo '$$ consentkit check examples/first-session/plan.json --ledger examples/first-session/ledger.json'
+	@$(BIN)/consentkit check examples/first-session/plan.json --ledger examples/first-session/ledger.json
+	@echo
+	@echo '$$ consentkit check examples/partial-revocation/plan.json --ledger examples/partial-revocation/ledger.json'
+	@$(BIN)/consentkit check examples/partial-revocation/plan.json --ledger examples/partial-revocation/ledger.json; \
+	  status=$$?; echo "(exit status $$status: a DENY exits 1; ALLOW is 0, RENEGOTIATE 3)"; test $$status -eq 1
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/ledger.py
+	for b in ledger engine codec cli; do $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage
+
+# Regenerate the JSON Schemas shipped in src/consentkit/schemas/ from the records,
+# and the Records section of docs/format.md from the schemas.
+.PHONY: schemas
+schemas: $(STAMP)
+	$(BIN)/python -c 'import sys; from consentkit._schema import main; \
+	    sys.exit(main(["src/consentkit/schemas", "--docs", "docs/format.md"]))'

@@ -33,7 +33,8 @@ from consentkit._events import (
 from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
-from consentkit._serialize import digest, from_dict, to_dict
+from consentkit._schema import json_schema
+from consentkit._serialize import digest, dumps, from_dict, loads, to_dict
 from consentkit._state import ConsentState
 from consentkit._terms import (
     Aftercare,
@@ -115,7 +116,10 @@ __all__ = [
     "check_plan",
     "default_catalog",
     "digest",
+    "dumps",
     "envelope",
     "from_dict",
+    "json_schema",
+    "loads",
     "to_dict",
 ]

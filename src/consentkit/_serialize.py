@@ -1,38 +1,97 @@
-"""The one cattrs converter: records to plain JSON types and back (SPEC 4).
+"""The one cattrs converter, and documents in their envelope (SPEC 4).
 
 Conventions: enums are their lowercase values; sets are sorted arrays; a
 duration field ``x`` is written ``x_s`` in whole seconds; times are RFC 3339
 in UTC ending in ``Z``; members of a closed union carry a ``"type"`` tag, the
 member's name in snake_case.
+
+Reading is strict.  Strings, whole numbers and booleans are never coerced
+into one another, arrays must be arrays, unknown fields are refused, and
+every field's own validator runs while the field is read, so that one pass
+reports every problem with its JSON path.  Rules between fields run when the
+record is built and are reported against the field they name.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import importlib
+import json
 import re
+import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, Final, TypeVar
+from itertools import accumulate
+from typing import Any, Final, Literal, TypeVar, get_args, get_origin
+from typing import overload as typing_overload
 
 import attrs
 import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    BaseValidationError,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from consentkit._canonical import digest_data
+from consentkit import _migrations
+from consentkit import _validate as v
+from consentkit._canonical import canonical_trusted, digest_bytes, digest_data
+from consentkit._catalog import Catalog
+from consentkit._decision import Decision, PlanDecision
+from consentkit._errors import DecodeError, InvalidRecord, LedgerError, TamperedLedger
 from consentkit._events import EVENTS, Event
-from consentkit._terms import CONDITIONS, Condition
+from consentkit._history import Entry, FrozenMap
+from consentkit._plan import Plan, Step
+from consentkit._terms import CONDITIONS, Condition, Terms
 
 __all__ = [
+    "DIGEST",
+    "FIELD_CHECKS",
+    "FORMAT",
+    "KINDS",
+    "MAX_DEPTH",
+    "MAX_SECONDS",
+    "MAX_SIZE",
     "TAGS",
+    "TIME_PATTERN",
+    "LedgerData",
+    "check_digest",
+    "check_position",
     "converter",
     "digest",
+    "dumps",
     "format_time",
     "from_dict",
+    "kind_of",
+    "kinds",
+    "loads",
     "parse_time",
     "to_dict",
 ]
 
 T = TypeVar("T")
+
+#: The ``format`` every document's envelope names.
+FORMAT: Final = "consentkit"
+#: The largest document `loads` reads unless told otherwise: 16 MiB.
+MAX_SIZE: Final = 16 * 2**20
+#: The deepest nesting of arrays and objects `loads` reads, the envelope counting.
+MAX_DEPTH: Final = 64
+#: The longest duration, in seconds, that a ``timedelta`` can hold.
+MAX_SECONDS: Final = timedelta.max.days * 86400 + timedelta.max.seconds
+#: An entry digest: ``sha256:`` and 64 lowercase hex digits.
+DIGEST: Final = r"sha256:[0-9a-f]{64}"
+#: A time as read: RFC 3339 with an offset and at most microseconds.  The JSON
+#: Schema's pattern is built from the same string.
+TIME_PATTERN: Final = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+    r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 
 
 def _snake(name: str) -> str:
@@ -48,9 +107,61 @@ TAGS: Final[dict[type, str]] = {
     member: _snake(member.__name__) for members in UNIONS.values() for member in members
 }
 
+
+#: The document kinds, in a fixed order: for each, the module and the name of
+#: the type it holds.  A new kind is one line here (then ``make schemas``).
+#: Types are named rather than imported because some live in layers above
+#: this one (the ledger), whose modules import this module.
+KINDS: Final[dict[str, tuple[str, str]]] = {
+    "ledger": ("consentkit._ledger", "Ledger"),
+    "terms": ("consentkit._terms", "Terms"),
+    "plan": ("consentkit._plan", "Plan"),
+    "step": ("consentkit._plan", "Step"),
+    "catalog": ("consentkit._catalog", "Catalog"),
+    "decision": ("consentkit._decision", "Decision"),
+    "plan_decision": ("consentkit._decision", "PlanDecision"),
+    "event": ("consentkit._events", "Event"),
+}
+
+
+@functools.cache
+def kinds() -> Mapping[str, Any]:
+    """Return the document kinds and the type each one holds, in a fixed order."""
+    return {
+        kind: getattr(importlib.import_module(module), name)
+        for kind, (module, name) in KINDS.items()
+    }
+
+
+@functools.cache
+def _kind_by_type() -> dict[type, str]:
+    found: dict[type, str] = {}
+    for kind, tp in kinds().items():
+        for member in UNIONS.get(tp, (tp,)):
+            found[member] = kind
+    return found
+
+
+def kind_of(obj: object) -> str:
+    """Return the document kind that holds `obj`.
+
+    Raises:
+        TypeError: No kind holds it.
+    """
+    kind = _kind_by_type().get(type(obj))
+    if kind is None:
+        known = ", ".join(f"`{k}`" for k in kinds())
+        raise TypeError(
+            f"no document kind holds a `{type(obj).__name__}`; kinds: {known}"
+        )
+    return kind
+
+
+# -- times and durations -----------------------------------------------------
+
 _TIME_RE: Final = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?"
-    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(?:\.([0-9]{1,6}))?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
 )
 
 
@@ -58,34 +169,36 @@ def format_time(moment: datetime) -> str:
     """Write an aware time as ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` in UTC."""
     if moment.tzinfo is not timezone.utc:
         moment = moment.astimezone(timezone.utc)
-    # isoformat writes the fraction only when there are microseconds.
-    return moment.replace(tzinfo=None).isoformat() + "Z"
+    # isoformat writes the fraction only when there are microseconds, and
+    # ends a UTC time in "+00:00".
+    return moment.isoformat()[:-6] + "Z"
 
 
 def parse_time(text: str) -> datetime:
     """Read an RFC 3339 time with an offset and normalise it to UTC.
 
     Raises:
+        TypeError: Not a string.
         ValueError: Not such a time: no offset, a fraction finer than
             microseconds, second 60, or a date that does not exist.
     """
     if not isinstance(text, str):
-        raise TypeError(f"must be a time string, got `{text!r}`")
+        raise TypeError(f"must be a time string, got {v.show(text)}")
     match = _TIME_RE.fullmatch(text)
     if match is None:
         raise ValueError(
-            f"must be an RFC 3339 time with an offset (at most microseconds), "
-            f"got `{text}`"
+            "must be an RFC 3339 time with an offset (at most microseconds), "
+            f"got {v.show(text)}"
         )
     year, month, day, hour, minute, second, fraction, zulu, sign, oh, om = (
         match.groups()
     )
     if int(second) == 60:
-        raise ValueError(f"leap seconds are not supported, got `{text}`")
+        raise ValueError(f"leap seconds are not supported, got {v.show(text)}")
     offset = timedelta(0)
     if not zulu:
         if int(oh) > 23 or int(om) > 59:
-            raise ValueError(f"offset out of range, got `{text}`")
+            raise ValueError(f"offset out of range, got {v.show(text)}")
         offset = timedelta(hours=int(oh), minutes=int(om))
         if sign == "-":
             offset = -offset
@@ -97,37 +210,317 @@ def parse_time(text: str) -> datetime:
         )  # fmt: skip
         return moment.astimezone(timezone.utc)
     except (ValueError, OverflowError):
-        raise ValueError(f"not a valid time, got `{text}`") from None
+        raise ValueError(f"not a valid time, got {v.show(text)}") from None
 
 
-def _sort_key(item: Any) -> Any:
-    if isinstance(item, enum.Enum):
-        return item.value
-    return item
+def _structure_time(value: Any, _: Any) -> datetime:
+    return parse_time(value)
 
 
-def _duration_fields(cls: type) -> dict[str, Any]:
-    return {
-        a.name: override(rename=f"{a.name}_s")
-        for a in attrs.fields(cls)
-        if a.type in (timedelta, "timedelta")
-    }
+def _structure_seconds(value: Any, _: Any) -> timedelta:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Problem(f"must be whole seconds, got {v.show(value)}")
+    if not 0 <= value <= MAX_SECONDS:
+        raise _Problem(f"must be 0..{MAX_SECONDS} seconds, got {v.show(value)}")
+    return timedelta(seconds=value)
 
 
-def _configure(conv: cattrs.Converter) -> None:  # noqa: C901  # one place for all hooks
-    """Teach `conv` every convention of SPEC 4."""
-    conv.register_unstructure_hook(datetime, format_time)
-    conv.register_structure_hook(datetime, lambda value, _: parse_time(value))
-    conv.register_unstructure_hook(timedelta, lambda d: int(d.total_seconds()))
-    conv.register_structure_hook(timedelta, _structure_seconds)
-    conv.register_unstructure_hook_func(
-        lambda t: getattr(t, "__origin__", t) in (frozenset, set),
-        lambda s: [conv.unstructure(x) for x in sorted(s, key=_sort_key)],
+def _unstructure_seconds(duration: timedelta) -> int:
+    return int(duration.total_seconds())
+
+
+# -- strict reading ----------------------------------------------------------
+
+
+class _Problem(ValueError):
+    """One problem found while reading, at `suffix` below the current path."""
+
+    def __init__(self, message: str, suffix: str = "") -> None:
+        self.message = message
+        self.suffix = suffix
+        super().__init__(message)
+
+
+class _Key(str):
+    """A mapping key, shown in a path as a JSON string: ``accepted["ann"]``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return json.dumps(str(self))
+
+
+_IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _key_suffix(key: object) -> str:
+    if isinstance(key, str) and _IDENTIFIER.fullmatch(key):
+        return f".{key}"
+    if isinstance(key, str):
+        return f"[{json.dumps(key)}]"
+    return f"[{key!r}]"
+
+
+def _note(error: Exception, index: int | str, tp: Any) -> Exception:
+    notes = [*getattr(error, "__notes__", []), IterableValidationNote("", index, tp)]
+    error.__notes__ = notes  # type: ignore[attr-defined]  # add_note is 3.11+
+    return error
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    if not isinstance(value, str):
+        raise _Problem(f"must be a string, got {v.show(value)}")
+    return value
+
+
+def _structure_int(value: Any, _: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Problem(f"must be a whole number, got {v.show(value)}")
+    return value
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Problem(f"must be true or false, got {v.show(value)}")
+    return value
+
+
+def check_digest(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """An entry digest: ``sha256:`` and 64 lowercase hex digits."""
+    if not isinstance(value, str) or not _DIGEST_RE.fullmatch(value):
+        raise v.fail(
+            instance,
+            attribute.name,
+            f"must be `sha256:` and 64 lowercase hex digits, got {v.show(value)}",
+        )
+
+
+def check_position(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A position in the ledger: a whole number from 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise v.fail(
+            instance,
+            attribute.name,
+            f"must be a whole number from 0, got {v.show(value)}",
+        )
+
+
+_DIGEST_RE: Final = re.compile(DIGEST)
+
+#: Checks for fields whose record leaves them unchecked, applied when reading
+#: (and described by the JSON Schema): entries are checked by their chain.
+FIELD_CHECKS: Final[dict[tuple[type, str], Callable[..., None]]] = {
+    (Entry, "seq"): check_position,
+    (Entry, "prev"): v.optional(check_digest),
+    (Entry, "digest"): check_digest,
+}
+
+
+@attrs.frozen(kw_only=True)
+class LedgerData:
+    """The wire form of a ledger: its entries, each with its chain.
+
+    Attributes:
+        entries: Every entry, in order, with ``seq``, ``event``, ``prev`` and
+            ``digest``.
+    """
+
+    entries: tuple[Entry, ...] = attrs.field(
+        converter=v.to_tuple, validator=v.instances(Entry)
     )
 
+
+def _ledger_type() -> type | None:
+    # The ledger's layer is above this one: look, never import.  A Ledger
+    # exists only once its module is loaded.
+    module = sys.modules.get(KINDS["ledger"][0])
+    return getattr(module, KINDS["ledger"][1], None)
+
+
+def _is_ledger(tp: Any) -> bool:
+    return tp is not None and tp is _ledger_type()
+
+
+def _duration_fields(cls: type) -> dict[str, str]:
+    attrs.resolve_types(cls)
+    return {a.name: f"{a.name}_s" for a in attrs.fields(cls) if a.type is timedelta}
+
+
+def _field_hook(
+    conv: cattrs.Converter, cls: type, field: attrs.Attribute[Any], check: Any
+) -> Callable[[Any, Any], Any]:
+    """Read a field by its type, then run its converter and `check` on it.
+
+    Running the validator here, not only when the record is built, reports a
+    bad value in one field even when another field of the record is bad too.
+    """
+    tp = field.type
+    convert: Any = field.converter
+    # Validators only name the record; an uninitialised one stands in for it.
+    stand_in: Any = object.__new__(cls)
+    name = field.name
+    hooks: list[Callable[[Any, Any], Any]] = []
+
+    def structure(value: Any, _: Any) -> Any:
+        if not hooks:
+            hooks.append(conv.get_structure_hook(tp))
+        result = hooks[0](value, tp)
+        if convert is not None:
+            result = convert(result)
+        try:
+            check(stand_in, field, result)
+        except InvalidRecord as error:
+            suffix = error.field[len(name) :] if error.field.startswith(name) else ""
+            raise _Problem(error.rule, suffix) from None
+        return result
+
+    return structure
+
+
+_READ_ERRORS: Final = (BaseValidationError, ValueError, TypeError, KeyError)
+
+
+def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one place for all hooks
+    """Teach `conv` every convention of SPEC 4."""
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_unstructure_hook(datetime, format_time)
+    conv.register_structure_hook(datetime, _structure_time)
+    conv.register_unstructure_hook(timedelta, _unstructure_seconds)
+    conv.register_structure_hook(timedelta, _structure_seconds)
+
+    def is_enum(tp: Any) -> bool:
+        return isinstance(tp, type) and issubclass(tp, enum.Enum)
+
+    def enum_structure(cls: type[enum.Enum]) -> Callable[[Any, Any], Any]:
+        by_value = {member.value: member for member in cls}
+        choices = ", ".join(f"`{value}`" for value in by_value)
+
+        def structure(value: Any, _: Any) -> Any:
+            member = by_value.get(value) if isinstance(value, str) else None
+            if member is None:
+                raise _Problem(f"must be one of {choices}, got {v.show(value)}")
+            return member
+
+        return structure
+
+    conv.register_structure_hook_factory(is_enum, enum_structure)
+
+    # -- arrays: tuples and sets ---------------------------------------------
+    def is_set(tp: Any) -> bool:
+        return (get_origin(tp) or tp) in (frozenset, set)
+
+    def set_unstructure(tp: Any) -> Callable[[Any], list[Any]]:
+        item = (get_args(tp) or (Any,))[0]
+        if item is str:
+            return sorted
+        if isinstance(item, type) and issubclass(item, enum.Enum):
+            return lambda members: sorted(m.value for m in members)
+        return lambda s: [conv.unstructure(x) for x in sorted(s, key=_sort_key)]
+
+    def is_tuple(tp: Any) -> bool:
+        return get_origin(tp) is tuple
+
+    def tuple_unstructure(tp: Any) -> Callable[[Any], list[Any]]:
+        args = get_args(tp)
+        item = args[0] if len(args) == 2 and args[1] is Ellipsis else Any
+        if item in (str, int, bool):
+            return list
+        hook = conv.get_unstructure_hook(item)
+        return lambda items: [hook(x) for x in items]
+
+    conv.register_unstructure_hook_factory(is_set, set_unstructure)
+    conv.register_unstructure_hook_factory(is_tuple, tuple_unstructure)
+
+    def is_array(tp: Any) -> bool:
+        return get_origin(tp) in (tuple, frozenset)
+
+    def array_structure(tp: Any) -> Callable[[Any, Any], Any]:  # noqa: C901  # fast, then thorough
+        item = get_args(tp)[0]
+        is_set = get_origin(tp) is frozenset
+        hooks: list[Callable[[Any, Any], Any]] = []
+
+        def structure(data: Any, _: Any) -> Any:
+            if not isinstance(data, list | tuple):
+                raise _Problem(f"must be an array, got {v.show(data)}")
+            if not hooks:
+                hooks.append(conv.get_structure_hook(item))
+            hook = hooks[0]
+            try:
+                items = [hook(raw, item) for raw in data]
+            except _READ_ERRORS:
+                return report(data, hook)
+            if not is_set:
+                return tuple(items)
+            result = frozenset(items)
+            if len(result) != len(items):
+                return report(data, hook)
+            return result
+
+        def report(data: Any, hook: Callable[[Any, Any], Any]) -> Any:
+            """Read each item again, noting every problem against its index."""
+            seen: set[Any] = set()
+            errors: list[Exception] = []
+            for index, raw in enumerate(data):
+                try:
+                    value = hook(raw, item)
+                except _READ_ERRORS as error:
+                    errors.append(_note(error, index, item))
+                    continue
+                if is_set and value in seen:
+                    duplicate = _Problem(f"duplicate item {v.show(raw)}")
+                    errors.append(_note(duplicate, index, item))
+                seen.add(value)
+            raise IterableValidationError("while reading an array", errors, tp)
+
+        return structure
+
+    conv.register_structure_hook_factory(is_array, array_structure)
+
+    # -- FrozenMap: a JSON object --------------------------------------------
+    def is_frozen_map(tp: Any) -> bool:
+        return (get_origin(tp) or tp) is FrozenMap
+
+    def map_structure(tp: Any) -> Callable[[Any, Any], Any]:
+        key_type, value_type = get_args(tp) or (str, Any)
+
+        def structure(data: Any, _: Any) -> Any:
+            if not isinstance(data, Mapping):
+                raise _Problem(f"must be an object, got {v.show(data)}")
+            key_hook = conv.get_structure_hook(key_type)
+            value_hook = conv.get_structure_hook(value_type)
+            result: dict[Any, Any] = {}
+            errors: list[Exception] = []
+            for key, raw in data.items():
+                shown = _Key(key) if isinstance(key, str) else key
+                try:
+                    result[key_hook(key, key_type)] = value_hook(raw, value_type)
+                except (BaseValidationError, ValueError, TypeError, KeyError) as error:
+                    errors.append(_note(error, shown, value_type))
+            if errors:
+                raise IterableValidationError("while reading an object", errors, tp)
+            return FrozenMap(result)
+
+        return structure
+
+    def map_unstructure(_: Any) -> Callable[[Any], Any]:
+        def unstructure(mapping: Mapping[Any, Any]) -> dict[Any, Any]:
+            return {k: conv.unstructure(mapping[k]) for k in sorted(mapping)}
+
+        return unstructure
+
+    conv.register_structure_hook_factory(is_frozen_map, map_structure)
+    conv.register_unstructure_hook_factory(is_frozen_map, map_unstructure)
+
+    # -- records -------------------------------------------------------------
     def attrs_unstructure(cls: type) -> Callable[[Any], dict[str, Any]]:
+        renames = _duration_fields(cls)
         base: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(
-            cls, conv, _cattrs_omit_if_default=False, **_duration_fields(cls)
+            cls,
+            conv,
+            _cattrs_omit_if_default=False,
+            **_renamed(renames),
         )
         tag = TAGS.get(cls)
         if tag is None:
@@ -138,39 +531,96 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901  # one place for a
 
         return tagged
 
-    def attrs_structure(cls: type) -> Callable[[Any, Any], Any]:
-        base: Callable[[Any, Any], Any] = make_dict_structure_fn(
-            cls, conv, _cattrs_forbid_extra_keys=True, **_duration_fields(cls)
+    def attrs_structure(cls: type) -> Callable[[Any, Any], Any]:  # noqa: C901  # two readers
+        # Two readers: a fast one for the common case of a valid record (the
+        # record's own validators run once, when it is built), and a thorough
+        # one, used only once the fast one failed, that reports every problem.
+        renames = _duration_fields(cls)
+        fast_overrides: dict[str, Any] = {}
+        thorough_overrides: dict[str, Any] = {}
+        allowed = set()
+        for field in attrs.fields(cls):
+            if not field.init:
+                continue
+            rename = renames.get(field.name)
+            allowed.add(rename or field.name)
+            extra = FIELD_CHECKS.get((cls, field.name))
+            check = extra or field.validator
+            if extra is not None or rename is not None:
+                hook = _field_hook(conv, cls, field, extra) if extra else None
+                fast_overrides[field.name] = override(rename=rename, struct_hook=hook)
+            if check is not None or rename is not None:
+                hook = _field_hook(conv, cls, field, check) if check else None
+                thorough_overrides[field.name] = override(
+                    rename=rename, struct_hook=hook
+                )
+        fast: Callable[[Any, Any], Any] = make_dict_structure_fn(
+            cls,
+            conv,
+            _cattrs_forbid_extra_keys=False,
+            _cattrs_detailed_validation=False,
+            **fast_overrides,
+        )
+        thorough: Callable[[Any, Any], Any] = make_dict_structure_fn(
+            cls,
+            conv,
+            _cattrs_forbid_extra_keys=True,
+            _cattrs_detailed_validation=True,
+            **thorough_overrides,
         )
         tag = TAGS.get(cls)
-        if tag is None:
-            return base
+        if tag is not None:
+            allowed.add("type")
 
-        def untag(data: Any, _: Any) -> Any:
-            if isinstance(data, Mapping) and "type" in data:
-                if data["type"] != tag:
-                    raise ValueError(f"type: must be `{tag}`, got `{data['type']!r}`")
-                data = {k: v for k, v in data.items() if k != "type"}
-            return base(data, cls)
+        def structure(data: Any, _: Any) -> Any:
+            if type(data) is not dict and not isinstance(data, Mapping):
+                raise _Problem(f"must be an object, got {v.show(data)}")
+            if tag is not None and "type" in data and data["type"] != tag:
+                raise _Problem(f"must be `{tag}`, got {v.show(data['type'])}", ".type")
+            if data.keys() <= allowed:
+                try:
+                    return fast(data, cls)
+                except _READ_ERRORS:
+                    pass
+            if tag is not None:
+                data = {k: value for k, value in data.items() if k != "type"}
+            try:
+                return thorough(data, cls)
+            except ClassValidationError as error:
+                if renames:
+                    _rename_notes(error, renames)
+                raise
 
-        return untag
+        return structure
 
     conv.register_unstructure_hook_factory(attrs.has, attrs_unstructure)
     conv.register_structure_hook_factory(attrs.has, attrs_structure)
 
+    # -- closed unions -------------------------------------------------------
     for union, members in UNIONS.items():
         by_tag = {TAGS[m]: m for m in members}
 
-        def structure_union(data: Any, _: Any, by_tag: dict[str, type] = by_tag) -> Any:
+        hooks: dict[type, Callable[[Any, Any], Any]] = {}
+
+        def structure_union(
+            data: Any,
+            _: Any,
+            by_tag: dict[str, type] = by_tag,
+            hooks: dict[type, Callable[[Any, Any], Any]] = hooks,
+        ) -> Any:
             if not isinstance(data, Mapping):
-                raise TypeError(f"must be an object, got `{data!r}`")
-            member = by_tag.get(data.get("type"))  # type: ignore[arg-type]
+                raise _Problem(f"must be an object, got {v.show(data)}")
+            if "type" not in data:
+                raise _Problem("is required", ".type")
+            tag = data["type"]
+            member = by_tag.get(tag) if isinstance(tag, str) else None
             if member is None:
-                known = ", ".join(f"`{t}`" for t in sorted(by_tag))
-                raise ValueError(
-                    f"type: must be one of {known}, got `{data.get('type')!r}`"
-                )
-            return conv.structure(data, member)
+                known = ", ".join(f"`{t}`" for t in by_tag)
+                raise _Problem(f"must be one of {known}, got {v.show(tag)}", ".type")
+            hook = hooks.get(member)
+            if hook is None:
+                hook = hooks[member] = conv.get_structure_hook(member)
+            return hook(data, member)
 
         def is_union(t: Any, union: object = union) -> bool:
             return bool(t == union)
@@ -178,25 +628,90 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901  # one place for a
         conv.register_structure_hook_func(is_union, structure_union)
         conv.register_unstructure_hook_func(is_union, _unstructure_member(conv))
 
+    # -- the ledger: its entries, chain and rules ------------------------------
+    def ledger_unstructure(ledger: Any) -> dict[str, Any]:
+        entry = conv.get_unstructure_hook(Entry)
+        return {"entries": [entry(e) for e in ledger]}
+
+    def ledger_structure(data: Any, _: Any) -> Any:
+        return _replay(conv.structure(data, LedgerData).entries)
+
+    conv.register_unstructure_hook_func(_is_ledger, ledger_unstructure)
+    conv.register_structure_hook_func(_is_ledger, ledger_structure)
+
+
+def _replay(entries: tuple[Entry, ...]) -> Any:
+    """Rebuild a ledger from entries written elsewhere, checking chain and rules.
+
+    Equivalent to ``Ledger._from_entries`` -- a broken chain anywhere
+    outranks a broken rule -- but each event is serialized and hashed once:
+    `append` computes the digest that the entry must carry.
+
+    Raises:
+        TamperedLedger: At the first entry whose position, link or digest
+            does not hold.
+        LedgerError: At the first event that breaks a ledger rule (`seq`
+            names its entry).
+    """
+    module = importlib.import_module(KINDS["ledger"][0])
+    verify_entries = module.verify_entries
+    ledger = module.Ledger()
+    prev: str | None = None
+    for index, entry in enumerate(entries):
+        if entry.seq != index or entry.prev != prev:
+            break
+        try:
+            ledger = ledger.append(entry.event)
+        except LedgerError:
+            verify_entries(entries)
+            raise
+        if ledger.head != entry.digest:
+            break
+        prev = entry.digest
+    else:
+        return ledger
+    verify_entries(entries)  # INVARIANT: raises, since an entry above did not hold
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _renamed(renames: Mapping[str, str]) -> dict[str, Any]:
+    return {name: override(rename=key) for name, key in renames.items()}
+
+
+def _rename_notes(error: ClassValidationError, renames: Mapping[str, str]) -> None:
+    """Name a renamed field by its JSON key (``duration_s``), as paths do."""
+    for sub in error.exceptions:
+        notes = getattr(sub, "__notes__", [])
+        sub.__notes__ = [
+            AttributeValidationNote(str(note), renames[note.name], note.type)
+            if isinstance(note, AttributeValidationNote) and note.name in renames
+            else note
+            for note in notes
+        ]
+
+
+def _sort_key(item: Any) -> Any:
+    if isinstance(item, enum.Enum):
+        return item.value
+    return item
+
 
 def _unstructure_member(conv: cattrs.Converter) -> Callable[[Any], Any]:
+    hooks: dict[type, Callable[[Any], Any]] = {}
+
     def unstructure(obj: Any) -> Any:
-        return conv.unstructure(obj, type(obj))
+        member = type(obj)
+        hook = hooks.get(member)
+        if hook is None:
+            hook = hooks[member] = conv.get_unstructure_hook(member)
+        return hook(obj)
 
     return unstructure
 
 
-def _structure_seconds(value: Any, _: Any) -> timedelta:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"must be whole seconds, got `{value!r}`")
-    if value < 0:
-        raise ValueError(f"must not be negative, got `{value}`")
-    return timedelta(seconds=value)
-
-
 def make_converter() -> cattrs.Converter:
     """Build a converter configured for the consentkit format."""
-    conv = cattrs.Converter(forbid_extra_keys=True)
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     _configure(conv)
     return conv
 
@@ -211,10 +726,358 @@ def to_dict(obj: Any) -> Any:
 
 
 def from_dict(cls: type[T], data: Any) -> T:
-    """Read a record of type `cls` from plain JSON types."""
-    return converter.structure(data, cls)
+    """Read a record of type `cls` from plain JSON types.
+
+    Args:
+        cls: The record type (or a closed union such as ``Event``).
+        data: What `to_dict` returns, or the same from another system.
+
+    Returns:
+        The record.
+
+    Raises:
+        DecodeError: Listing every problem, each with its path.
+        TamperedLedger: For a ledger whose hash chain does not hold.
+    """
+    return _decode(cls, data, "")  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _attribute_keys(tp: Any) -> bool:
+    """Whether every object key in ``to_dict`` of a `tp` is an ASCII field name."""
+    if (get_origin(tp) or tp) in (FrozenMap, dict) or _is_ledger(tp):
+        return False
+    if attrs.has(tp):
+        attrs.resolve_types(tp)
+        return all(
+            f.name.isascii() and _attribute_keys(f.type)
+            for f in attrs.fields(tp)
+            if f.init
+        )
+    return all(_attribute_keys(arg) for arg in get_args(tp) if arg is not Ellipsis)
+
+
+# A whole number of 16 digits or more may lie beyond 2**53, where RFC 8785
+# writes numbers differently (or refuses them); a string of digits is a false
+# alarm that only costs the slower path.
+_LONG_NUMBER: Final = re.compile(rb"[0-9]{16}")
 
 
 def digest(obj: Any) -> str:
     """Return ``sha256:<hex>`` of the RFC 8785 canonical form of ``to_dict(obj)``."""
-    return digest_data(to_dict(obj))
+    data = to_dict(obj)
+    kind: Any = type(obj)
+    if _attribute_keys(kind):
+        # Object keys are field names, so only numbers could leave the fast path.
+        encoded = canonical_trusted(data)
+        if not _LONG_NUMBER.search(encoded):
+            return digest_bytes(encoded)
+    return digest_data(data)
+
+
+def _explain(error: BaseException) -> list[tuple[str, str]]:
+    """The problems one exception stands for: (suffix below its path, message)."""
+    if isinstance(error, _Problem):
+        return [(error.suffix, error.message)]
+    if isinstance(error, InvalidRecord):
+        return [(f".{error.field}", error.rule)]
+    if isinstance(error, ForbiddenExtraKeysError):
+        return [(_key_suffix(k), "unknown field") for k in sorted(error.extra_fields)]
+    if isinstance(error, KeyError):
+        return [("", "is required")]
+    return [("", str(error))]
+
+
+def _decode(tp: Any, data: Any, root: str) -> Any:
+    """Read `data` as `tp`; the one place reading errors become `DecodeError`."""
+    try:
+        return converter.structure(data, tp)
+    except TamperedLedger:
+        raise
+    except LedgerError as error:
+        path = f"{root}.entries[{error.seq}]".lstrip(".")
+        raise DecodeError([(path, f"ledger rule {error.rule}: {error}")]) from None
+    except (BaseValidationError, ValueError, TypeError, KeyError) as error:
+        found: list[list[tuple[str, str]]] = []
+
+        def describe(exc: BaseException, _: Any) -> str:
+            found.append(_explain(exc))
+            return str(len(found) - 1)
+
+        problems: list[tuple[str, str]] = []
+        for line in cattrs.transform_error(error, root, describe):
+            token, _, path = line.partition(" @ ")
+            problems.extend(
+                ((path + suffix).lstrip("."), message)
+                for suffix, message in found[int(token)]
+            )
+        raise DecodeError(problems) from None
+
+
+# -- documents -----------------------------------------------------------------
+
+# The depth scan works on bytes, where the C library does nearly all of it:
+# drop escaped characters, keep only quotes and brackets, drop strings.  Quotes,
+# brackets and backslashes never occur inside a multi-byte UTF-8 sequence.
+_ESCAPED: Final = re.compile(rb"\\.", re.DOTALL)
+_NOT_STRUCTURE: Final = bytes(b for b in range(256) if b not in b'"[]{}')
+_STRING: Final = re.compile(rb'"[^"]*(?:"|\Z)')
+_STEP: Final = tuple(
+    1 if byte in b"[{" else -1 if byte in b"]}" else 0 for byte in range(256)
+)
+
+
+def _too_deep(data: bytes) -> bool:
+    r"""Whether arrays and objects nest deeper than `MAX_DEPTH`, strings aside.
+
+    An escaped character is dropped with its backslash, so ``\"`` ends no
+    string.  With only quotes and brackets left, ``""`` is an empty string or
+    the end of one string and the start of the next with nothing between:
+    dropping it leaves every bracket inside or outside strings as it was.  A
+    string left open runs to the end, as the parser would read it.
+    """
+    if b"\\" in data:
+        data = _ESCAPED.sub(b"", data)
+    data = data.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in data:
+        data = _STRING.sub(b"", data)
+    return (
+        len(data) > MAX_DEPTH
+        and max(accumulate(map(_STEP.__getitem__, data))) > MAX_DEPTH
+    )
+
+
+class _Refused(ValueError):
+    """JSON that parses but that consentkit does not read."""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refused(f"duplicate key {v.show(key)}")
+            seen.add(key)
+    return obj
+
+
+def _constant(name: str) -> Any:
+    raise _Refused(f"`{name}` is not a JSON number")
+
+
+def _size(text: str | bytes) -> int:
+    if isinstance(text, bytes) or text.isascii():
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _parse(text: str | bytes, max_size: int) -> Any:
+    """Check the limits, then parse JSON; every failure is a `DecodeError`."""
+    if len(text) > max_size or _size(text) > max_size:
+        raise DecodeError([("", f"document is larger than {max_size} bytes")])
+    if isinstance(text, bytes):
+        data = text
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise DecodeError(
+                [("", f"not valid UTF-8 at byte {error.start}")]
+            ) from None
+    else:
+        data = text.encode("utf-8", "surrogatepass")
+    if _too_deep(data):
+        raise DecodeError([("", f"nested deeper than {MAX_DEPTH} levels")])
+    try:
+        return json.loads(text, object_pairs_hook=_object, parse_constant=_constant)
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        message = f"{error.msg[:1].lower()}{error.msg[1:]} at {where}"
+        raise DecodeError([("", f"not valid JSON: {message}")]) from None
+    except _Refused as error:
+        raise DecodeError([("", f"not valid JSON: {error}")]) from None
+    except ValueError:  # the only other: an integer of thousands of digits
+        raise DecodeError([("", "not valid JSON: a number is too long")]) from None
+
+
+def _open(document: Any, kind: str | None) -> tuple[str, Any]:
+    """Check the envelope; return its kind and data."""
+    if not isinstance(document, dict):
+        shown = v.show(document)
+        raise DecodeError(
+            [("", f"must be a {FORMAT} document (an object), got {shown}")]
+        )
+    document = _migrations.upgrade(document)
+    known = kinds()
+    problems: list[tuple[str, str]] = [
+        (key, "is required")
+        for key in ("format", "version", "kind", "data")
+        if key not in document
+    ]
+    if "format" in document and document["format"] != FORMAT:
+        problems.append(
+            ("format", f"must be `{FORMAT}`, got {v.show(document['format'])}")
+        )
+    if "version" in document:
+        problem = _migrations.version_problem(document["version"])
+        if problem:
+            problems.append(("version", problem))
+    found = document.get("kind")
+    if "kind" in document and not (isinstance(found, str) and found in known):
+        choices = ", ".join(f"`{k}`" for k in known)
+        problems.append(("kind", f"must be one of {choices}, got {v.show(found)}"))
+    elif kind is not None and found is not None and found != kind:
+        problems.append(("kind", f"expected `{kind}`, got `{found}`"))
+    problems.extend(
+        (_key_suffix(key).lstrip("."), "unknown field")
+        for key in document
+        if key not in ("format", "version", "kind", "data")
+    )
+    if problems:
+        raise DecodeError(problems)
+    return found, document["data"]
+
+
+def dumps(obj: Any) -> str:
+    """Write a record as a document: the envelope around ``to_dict(obj)``.
+
+    The text is JSON indented by two spaces, keys in the records' field order
+    (a union member's ``"type"`` first), non-ASCII characters as they are, and
+    one final newline.  The same record always gives the same text.
+
+    Args:
+        obj: A ledger, terms, plan, step, catalog, decision, plan decision or
+            event.
+
+    Returns:
+        The document.
+
+    Raises:
+        TypeError: No document kind holds `obj`.
+    """
+    document = {
+        "format": FORMAT,
+        "version": _migrations.CURRENT,
+        "kind": kind_of(obj),
+        "data": to_dict(obj),
+    }
+    return _write(document)
+
+
+_encode_string: Final = json.encoder.encode_basestring
+
+
+def _write(document: Any) -> str:  # noqa: C901  # one branch per JSON type
+    r"""Exactly ``json.dumps(document, indent=2, ensure_ascii=False) + "\\n"``, faster.
+
+    The standard library indents in pure Python through generators; plain
+    JSON values need only this.
+    """
+    parts: list[str] = []
+    append = parts.append
+    encode = _encode_string
+
+    def write(value: Any, indent: str) -> None:  # noqa: C901  # one branch per JSON type
+        kind = type(value)
+        if kind is str:
+            append(encode(value))
+        elif kind is dict:
+            if not value:
+                append("{}")
+                return
+            inner = indent + "  "
+            separator = "{\n" + inner
+            for key, item in value.items():
+                append(separator + encode(key) + ": ")
+                separator = ",\n" + inner
+                write(item, inner)
+            append("\n" + indent + "}")
+        elif kind is list:
+            if not value:
+                append("[]")
+                return
+            inner = indent + "  "
+            separator = "[\n" + inner
+            for item in value:
+                append(separator)
+                separator = ",\n" + inner
+                write(item, inner)
+            append("\n" + indent + "]")
+        elif value is None:
+            append("null")
+        elif value is True:
+            append("true")
+        elif value is False:
+            append("false")
+        elif kind is int:
+            append(int.__repr__(value))
+        else:  # pragma: no cover  # INVARIANT: to_dict gives plain JSON types
+            raise TypeError(f"cannot write {v.show(value)}")
+
+    write(document, "")
+    append("\n")
+    return "".join(parts)
+
+
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["terms"], *, max_size: int = ...
+) -> Terms: ...
+@typing_overload
+def loads(text: str | bytes, kind: Literal["plan"], *, max_size: int = ...) -> Plan: ...
+@typing_overload
+def loads(text: str | bytes, kind: Literal["step"], *, max_size: int = ...) -> Step: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["catalog"], *, max_size: int = ...
+) -> Catalog: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["decision"], *, max_size: int = ...
+) -> Decision: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["plan_decision"], *, max_size: int = ...
+) -> PlanDecision: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["event"], *, max_size: int = ...
+) -> Event: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: str | None = None, *, max_size: int = ...
+) -> Any: ...
+def loads(
+    text: str | bytes, kind: str | None = None, *, max_size: int = MAX_SIZE
+) -> Any:
+    """Read a document written by `dumps` or by another system.
+
+    Limits come before work: a document over `max_size` bytes is refused
+    before it is parsed, and one nested deeper than 64 levels before the
+    parser descends into it.  A ledger's chain is recomputed and every event
+    replayed through the ledger rules.
+
+    Args:
+        text: The document, as text or UTF-8 bytes.
+        kind: The kind expected; a document of another kind is refused.
+        max_size: The largest document accepted, in bytes (UTF-8).
+
+    Returns:
+        The record the document holds.
+
+    Raises:
+        DecodeError: Listing every problem, each with its JSON path
+            (``data.entries[3].event.at``).
+        TamperedLedger: A ledger's hash chain does not hold (first bad entry).
+        ValueError: `kind` names no document kind.
+        TypeError: `text` is neither text nor bytes.
+    """
+    if kind is not None and kind not in kinds():
+        raise ValueError(f"unknown kind `{kind}`")
+    given: object = text
+    if isinstance(given, bytearray | memoryview):
+        given = bytes(given)
+    if not isinstance(given, str | bytes):
+        raise TypeError(f"must be text or bytes, got `{type(given).__name__}`")
+    found, data = _open(_parse(given, max_size), kind)
+    return _decode(kinds()[found], data, "data")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+
 from typing_extensions import assert_type
 
 import consentkit as ck

@@ -1,0 +1,73 @@
+"""The dependencies point one way: records, history, rules, engine, command line."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).parent.parent / "src" / "consentkit"
+
+# Each layer may import only from the layers before it (and itself).
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({"_errors", "_validate", "_time"}),
+    frozenset({"_catalog", "_terms", "_events", "_plan", "_history", "_decision"}),
+    frozenset({"_canonical", "_serialize", "_migrations", "_schema"}),
+    frozenset({"_state", "_ledger"}),
+    frozenset({"rules"}),
+    frozenset({"_engine"}),
+    frozenset({"_lint", "_diff", "_preferences", "testing"}),
+    frozenset({"_cli", "__main__", "__init__"}),
+)
+
+
+def _layer(module: str) -> int:
+    for index, layer in enumerate(LAYERS):
+        if module in layer:
+            return index
+    raise AssertionError(f"module {module} is in no layer: add it to LAYERS")
+
+
+def _module_of(path: Path) -> str:
+    relative = path.relative_to(SRC)
+    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+
+
+def _imports(path: Path) -> set[str]:
+    """Top-level consentkit modules imported anywhere in the file."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            parts = node.module.split(".")
+            if parts[0] == "consentkit":
+                if len(parts) > 1:
+                    found.add(parts[1])
+                else:
+                    found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "consentkit" and len(parts) > 1:
+                    found.add(parts[1])
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC))
+)
+def test_imports_point_one_way(path: Path) -> None:
+    """A module imports only from its own layer or the layers below it."""
+    module = _module_of(path)
+    own = _layer(module)
+    for imported in _imports(path):
+        assert _layer(imported) <= own, (
+            f"{module} imports {imported} from a higher layer"
+        )
+
+
+def test_records_do_not_import_cattrs() -> None:
+    """Record modules never import cattrs, the engine or the command line."""
+    for name in ("_catalog", "_terms", "_events", "_plan", "_history", "_decision"):
+        text = (SRC / f"{name}.py").read_text("utf-8")
+        assert "cattrs" not in text, name
