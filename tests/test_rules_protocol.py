@@ -172,8 +172,7 @@ def test_ck111_gag_with_only_a_spoken_stop() -> None:
     decision = check(step(GAG), ledger)
     assert outcome(decision) == (Verdict.DENY, {"CK111"})
     assert decision.findings[0].message == (
-        "client could give no STOP signal: this takes voice, "
-        "and every STOP signal (`red`) needs one of them"
+        "client could not signal STOP: the step takes away voice, which `red` needs"
     )
 
 
@@ -232,7 +231,7 @@ def test_ck111_overlapping_gag_and_arm_tie_leave_no_signal() -> None:
         (Verdict.DENY, {"CK111"}),
         (Verdict.DENY, {"CK111"}),
     ]
-    assert "takes free_hand, voice" in result.decisions[0].findings[0].message
+    assert "takes away free_hand and voice" in result.decisions[0].findings[0].message
 
 
 def test_ck111_overlapping_steps_with_a_surviving_signal() -> None:

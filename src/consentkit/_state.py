@@ -404,6 +404,11 @@ class ConsentState:
         return self.history.impaired(party, self.k)
 
     @property
+    def any_standing_limits(self) -> bool:
+        """Whether any standing limit was ever declared (a quick test)."""
+        return bool(self.history.standing)
+
+    @property
     def anyone_impaired(self) -> bool:
         """Whether any impairment was ever declared (a quick test before asking who)."""
         return bool(self.history.impairment)

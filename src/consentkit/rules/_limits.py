@@ -51,7 +51,10 @@ def _applying(
     if found is None:
         found = []
         activity = context.activity(step)
-        if activity is not None:
+        nothing = not context.state.any_standing_limits and (
+            agreement is None or not agreement.terms.limits
+        )
+        if activity is not None and not nothing:
             for party, role in roles(step):
                 for limit in context.state.limits(party, agreement):
                     if role in limit.roles and limit_covers(limit, activity):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from consentkit._catalog import covers
+from consentkit._catalog import Activity, covers
 from consentkit._decision import Finding
+from consentkit._history import Agreement
 from consentkit._plan import Step
-from consentkit._terms import SignalMeaning
+from consentkit._terms import Signal, SignalMeaning
 from consentkit.rules._base import RuleContext, finding, rule
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "no_stop_signal",
     "no_usable_stop_signal",
     "outside_authority",
+    "stop_signals",
 ]
 
 #: The capability each risk tag takes away from the recipient.
@@ -49,14 +51,27 @@ def impaired(step: Step, context: RuleContext) -> Iterable[Finding]:
     ]
 
 
+def stop_signals(context: RuleContext, agreement: Agreement) -> tuple[Signal, ...]:
+    """The protocol's STOP signals (remembered with the agreement)."""
+    memo = context.state.memo(agreement)
+    found = memo.get("stops")
+    if found is None:
+        found = tuple(
+            s
+            for s in agreement.terms.protocol.signals
+            if s.meaning is SignalMeaning.STOP
+        )
+        memo["stops"] = found
+    return found  # type: ignore[return-value]  # memo values are typed by key
+
+
 @rule("CK110")
 def no_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: the protocol in force defines no STOP signal."""
     agreement = context.in_force
     if agreement is None or context.activity(step) is None:
         return ()
-    signals = agreement.terms.protocol.signals
-    if any(s.meaning is SignalMeaning.STOP for s in signals):
+    if stop_signals(context, agreement):
         return ()
     return (
         finding(
@@ -65,6 +80,12 @@ def no_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]:
             (agreement.proposal_id,),
         ),
     )
+
+
+def _taken(activity: Activity | None) -> frozenset[str]:
+    if activity is None:
+        return frozenset()
+    return frozenset(TAKES[tag] for tag in activity.tags if tag in TAKES)
 
 
 @rule("CK111")
@@ -77,26 +98,26 @@ def no_usable_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]
     activity = context.activity(step)
     if agreement is None or activity is None:
         return ()
-    stops = [
-        s for s in agreement.terms.protocol.signals if s.meaning is SignalMeaning.STOP
-    ]
-    if not stops:
-        return ()  # CK110 alone
-    taken = {TAKES[tag] for tag in activity.tags if tag in TAKES}
+    stops = stop_signals(context, agreement)
+    taken = _taken(activity)
     for other in context.overlapping:
         if other.recipient == step.recipient:
-            overlapping = context.catalog.get(other.activity)
-            if overlapping is not None:
-                taken.update(TAKES[tag] for tag in overlapping.tags if tag in TAKES)
-    if not taken or any(not (s.all_needs & taken) for s in stops):
+            taken |= _taken(context.catalog.get(other.activity))
+    if not stops or not taken:
+        return ()  # without STOP signals, CK110 alone
+    if any(not (s.all_needs & taken) for s in stops):
         return ()
-    cues = ", ".join(f"`{s.cue}`" for s in stops)
-    lost = ", ".join(sorted(taken))
+    lost = " and ".join(sorted(taken))
+    if len(stops) == 1:
+        needing = f"which `{stops[0].cue}` needs"
+    else:
+        cues = ", ".join(f"`{s.cue}`" for s in stops)
+        needing = f"and each STOP signal ({cues}) needs one of them"
     return (
         finding(
             "CK111",
-            f"{step.recipient} could give no STOP signal: this takes {lost}, "
-            f"and every STOP signal ({cues}) needs one of them",
+            f"{step.recipient} could not signal STOP: the step takes away {lost}, "
+            + needing,
             (agreement.proposal_id,),
         ),
     )
