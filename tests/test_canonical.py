@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 import consentkit
 from consentkit import Agreement, testing
 from consentkit._canonical import canonical, canonical_trusted, digest_data
+from consentkit._documents import KINDS
 from consentkit._ledger import chain_digest
-from consentkit._serialize import KINDS
 
 RECORDS: dict[str, st.SearchStrategy[Any]] = {
     "ledger": testing.ledgers(max_events=8),

@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 
 import consentkit
+from consentkit._documents import KINDS
 from consentkit._schema import with_reference
-from consentkit._serialize import KINDS
 
 PAGE = Path(__file__).parent.parent / "docs" / "format.md"
 TEXT = PAGE.read_text("utf-8")

@@ -81,8 +81,9 @@ def _assert_tampered(entries: list[ck.Entry], first_bad: int) -> None:
     with pytest.raises(ck.TamperedLedger) as caught:
         verify_entries(entries)
     assert caught.value.seq == first_bad
-    with pytest.raises(ck.TamperedLedger):
+    with pytest.raises(ck.TamperedLedger) as caught:
         ck.Ledger._from_entries(entries)
+    assert caught.value.seq == first_bad
 
 
 def _index(data: st.DataObject, entries: list[ck.Entry], *, last: bool = True) -> int:

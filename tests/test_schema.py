@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 import consentkit
 from consentkit import Activity, InvalidRecord, Spotter
 from consentkit import _validate as v
+from consentkit._documents import KINDS
 from consentkit._schema import DIALECT, generate, main, render
-from consentkit._serialize import KINDS, TIME_PATTERN
+from consentkit._serialize import TIME_PATTERN
 
 SHIPPED = Path(consentkit.__file__).parent / "schemas"
 GOLDEN = Path(__file__).parent / "golden" / "v1"

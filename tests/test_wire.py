@@ -26,11 +26,14 @@ from consentkit import (
     TamperedLedger,
     Terms,
     _migrations,
+    _serialize,
     testing,
 )
+from consentkit._canonical import digest_data
+from consentkit._documents import KINDS, kind_of
 from consentkit._events import EVENTS, Event
 from consentkit._ledger import chain_digest
-from consentkit._serialize import KINDS, TAGS, UNIONS, kind_of
+from consentkit._serialize import TAGS, UNIONS
 from consentkit._terms import CONDITIONS
 from test_wire_golden import GOLDEN, golden_ledger, golden_terms
 
@@ -138,6 +141,20 @@ def test_entries_round_trip(entry: Entry) -> None:
     assert consentkit.from_dict(Entry, consentkit.to_dict(entry)) == entry
 
 
+def test_the_package_functions_know_the_ledger() -> None:
+    """`to_dict`, `from_dict` and `digest` of the package write and read a ledger."""
+    ledger = golden_ledger()
+    data = consentkit.to_dict(ledger)
+    assert data == json.loads(consentkit.dumps(ledger))["data"]
+    assert consentkit.from_dict(Ledger, data) == ledger
+    assert consentkit.from_dict(Ledger, {"entries": []}) == Ledger()
+    assert consentkit.digest(ledger) == digest_data(data)
+    # One converter: the package's functions are the converter module's own.
+    assert consentkit.to_dict is _serialize.to_dict
+    assert consentkit.from_dict is _serialize.from_dict
+    assert consentkit.digest is _serialize.digest
+
+
 def test_acceptance_times_are_read_strictly() -> None:
     """A bad time in an agreement's acceptances is named by its party."""
     data = consentkit.to_dict(
@@ -199,7 +216,7 @@ JSON_VALUES = st.recursive(
 @given(JSON_VALUES)
 def test_the_writer_is_json_dumps(value: Any) -> None:
     """The fast writer gives what the standard library gives, for any JSON value."""
-    from consentkit._serialize import _write  # noqa: PLC0415  # the private writer
+    from consentkit._documents import _write  # noqa: PLC0415  # the private writer
 
     assert _write(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
@@ -505,7 +522,7 @@ def test_the_depth_scan_counts_what_the_parser_would(
     value: Any, ascii_only: bool
 ) -> None:
     """The scan before parsing agrees with the nesting of the parsed value."""
-    from consentkit._serialize import MAX_DEPTH, _too_deep  # noqa: PLC0415
+    from consentkit._documents import MAX_DEPTH, _too_deep  # noqa: PLC0415
 
     text = json.dumps(value, ensure_ascii=ascii_only)
     assert _too_deep(text.encode("utf-8")) == (_nesting(value) > MAX_DEPTH)
@@ -627,6 +644,18 @@ def test_a_rule_broken_under_a_valid_chain_names_the_entry_and_rule() -> None:
             "data.entries[3]",
             "ledger rule not-open: proposal `p1` is superseded, not open",
         ),
+    )
+
+
+def test_from_dict_names_a_broken_rule_from_the_ledger() -> None:
+    """`from_dict` of a ledger reports a broken rule at its entry, without `data.`."""
+    document = _ledger_document()
+    document["data"]["entries"][3]["event"]["proposal_id"] = "p1"
+    data = json.loads(_rechain(document))["data"]
+    with pytest.raises(DecodeError) as caught:
+        consentkit.from_dict(Ledger, data)
+    assert caught.value.problems == (
+        ("entries[3]", "ledger rule not-open: proposal `p1` is superseded, not open"),
     )
 
 

@@ -51,7 +51,7 @@ from consentkit import (
     Verdict,
     Window,
 )
-from consentkit._serialize import KINDS
+from consentkit._documents import KINDS
 
 GOLDEN = Path(__file__).parent / "golden" / "v1"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from consentkit._catalog import Activity, Catalog, default_catalog
 from consentkit._decision import Allowance, Decision, Finding, PlanDecision, Verdict
+from consentkit._documents import digest, dumps, from_dict, loads, to_dict
 from consentkit._engine import Engine, check, check_plan, envelope
 from consentkit._errors import (
     ConsentkitError,
@@ -34,7 +35,6 @@ from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
 from consentkit._schema import json_schema
-from consentkit._serialize import digest, dumps, from_dict, loads, to_dict
 from consentkit._state import ConsentState
 from consentkit._terms import (
     Aftercare,

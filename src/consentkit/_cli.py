@@ -72,7 +72,7 @@ def load(path: str, kind: str | None) -> object:
     Raises:
         BadInput: The file cannot be read, or is not such a document.
     """
-    from consentkit._serialize import loads  # noqa: PLC0415  # keeps start-up fast
+    from consentkit._documents import loads  # noqa: PLC0415  # keeps start-up fast
 
     try:
         with open(path, "rb") as file:  # noqa: PTH123  # a plain read, no Path needed
@@ -121,9 +121,9 @@ def _check(args: argparse.Namespace) -> int:
     import attrs  # noqa: PLC0415  # keeps start-up fast
 
     from consentkit._decision import Verdict  # noqa: PLC0415
+    from consentkit._documents import dumps, kind_of  # noqa: PLC0415
     from consentkit._engine import check_plan  # noqa: PLC0415
     from consentkit._plan import Plan, Step  # noqa: PLC0415
-    from consentkit._serialize import dumps, kind_of  # noqa: PLC0415
 
     document, read = load_each((args.plan, None), (args.ledger, "ledger"))
     ledger = cast("Ledger", read)  # loads(kind="ledger") gives nothing else
@@ -156,7 +156,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from consentkit._serialize import kind_of  # noqa: PLC0415  # keeps start-up fast
+    from consentkit._documents import kind_of  # noqa: PLC0415  # keeps start-up fast
 
     problems: list[str] = []
     for path in args.files:

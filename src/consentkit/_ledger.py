@@ -303,21 +303,37 @@ class Ledger:
 
     @classmethod
     def _from_entries(cls, entries: Sequence[Entry]) -> Ledger:
-        """Rebuild a ledger from entries written elsewhere.
+        """Rebuild a ledger from entries written elsewhere, checking chain and rules.
+
+        A broken chain anywhere outranks a broken rule, yet each event is
+        serialized and hashed once: `append` computes the digest that the
+        entry must carry, and only a mismatch or a broken rule sends the
+        whole chain to `verify_entries`.
 
         Raises:
-            TamperedLedger: The chain does not hold (first bad entry).
-            LedgerError: An event breaks a ledger rule (`seq` names it).
+            TamperedLedger: At the first entry whose position, link or digest
+                does not hold.
+            LedgerError: At the first event that breaks a ledger rule (`seq`
+                names its entry).
         """
-        verify_entries(entries)
         ledger = cls()
-        for entry in entries:
+        prev: str | None = None
+        for index, entry in enumerate(entries):
+            if entry.seq != index or entry.prev != prev:
+                break
             try:
                 ledger = ledger.append(entry.event)
             except LedgerError as error:
-                error.seq = entry.seq
+                verify_entries(entries)
+                error.seq = index
                 raise
-        return ledger
+            if ledger.head != entry.digest:
+                break
+            prev = entry.digest
+        else:
+            return ledger
+        verify_entries(entries)  # INVARIANT: raises, as an entry above did not hold
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def verify_entries(entries: Sequence[Entry]) -> None:

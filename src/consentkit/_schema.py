@@ -30,6 +30,7 @@ from typing import Any, Final, Union, get_args, get_origin
 
 import attrs
 
+from consentkit import _documents as d
 from consentkit import _migrations
 from consentkit import _serialize as s
 from consentkit import _validate as v
@@ -49,7 +50,7 @@ __all__ = [
 DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 
 #: Names in ``$defs`` that differ from the class name.
-_DEF_NAMES: Final[dict[type, str]] = {s.LedgerData: "Ledger"}
+_DEF_NAMES: Final[dict[type, str]] = {d.LedgerData: "Ledger"}
 
 #: Validators that check only what the field's type already says.
 _TYPE_CHECKS: Final = frozenset(
@@ -325,9 +326,7 @@ class _Generator:
         return self.ref(cls.__name__, build)
 
     def union(self, union: Any) -> dict[str, Any]:
-        name = next(
-            n for n, obj in vars(sys.modules[s.__name__]).items() if obj is union
-        )
+        name = next(n for n, obj in vars(s).items() if obj is union)
         members = s.UNIONS[union]
         return self.ref(
             name,
@@ -388,10 +387,9 @@ def generate(kind: str) -> dict[str, Any]:
     Raises:
         ValueError: No such kind.
     """
-    known = s.kinds()
-    if kind not in known:
+    if kind not in d.KINDS:
         raise ValueError(f"unknown kind `{kind}`")
-    tp = s.LedgerData if kind == "ledger" else known[kind]
+    tp = d.LedgerData if kind == "ledger" else d.KINDS[kind]
     generator = _Generator()
     data = generator.of_type(tp, None)
     return {
@@ -400,7 +398,7 @@ def generate(kind: str) -> dict[str, Any]:
         "title": f"consentkit {kind} document, format version {_migrations.CURRENT}",
         "type": "object",
         "properties": {
-            "format": {"const": s.FORMAT},
+            "format": {"const": d.FORMAT},
             "version": {"const": _migrations.CURRENT},
             "kind": {"const": kind},
             "data": data,
@@ -438,7 +436,7 @@ def json_schema(kind: str) -> dict[str, Any]:
     Raises:
         ValueError: No such kind.
     """
-    if kind not in s.kinds():
+    if kind not in d.KINDS:
         raise ValueError(f"unknown kind `{kind}`")
     result: dict[str, Any] = json.loads(_shipped(kind))
     return result
@@ -492,7 +490,7 @@ def reference() -> str:
         form's pattern.
     """
     defs: dict[str, Any] = {}
-    for kind in s.kinds():
+    for kind in d.KINDS:
         defs.update(generate(kind)["$defs"])
     lines: list[str] = []
     records = sorted(n for n, d in defs.items() if "properties" in d)
@@ -574,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
         del args[at : at + 2]
     folder = Path(args[0]) if args else Path(__file__).parent / "schemas"
     folder.mkdir(parents=True, exist_ok=True)
-    for kind in s.kinds():
+    for kind in d.KINDS:
         (folder / f"{kind}.json").write_text(render(generate(kind)), encoding="utf-8")
     if page is not None:
         page.write_text(with_reference(page.read_text("utf-8")), encoding="utf-8")

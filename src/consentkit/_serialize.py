@@ -1,4 +1,4 @@
-"""The one cattrs converter, and documents in their envelope (SPEC 4).
+"""The one cattrs converter (SPEC 4).
 
 Conventions: enums are their lowercase values; sets are sorted arrays; a
 duration field ``x`` is written ``x_s`` in whole seconds; times are RFC 3339
@@ -10,21 +10,22 @@ into one another, arrays must be arrays, unknown fields are refused, and
 every field's own validator runs while the field is read, so that one pass
 reports every problem with its JSON path.  Rules between fields run when the
 record is built and are reported against the field they name.
+
+This module lies below the ledger, which hashes its events with `to_dict`
+and `digest`, so it knows nothing of the ledger itself: `_documents`, above
+the ledger, teaches this converter to write and read a `Ledger`.
 """
 
 from __future__ import annotations
 
 import enum
 import functools
-import importlib
 import json
 import re
-import sys
+import types
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from itertools import accumulate
-from typing import Any, Final, Literal, TypeVar, get_args, get_origin
-from typing import overload as typing_overload
+from typing import Any, Final, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -38,51 +39,35 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from consentkit import _migrations
 from consentkit import _validate as v
 from consentkit._canonical import canonical_trusted, digest_bytes, digest_data
-from consentkit._catalog import Catalog
-from consentkit._decision import Decision, PlanDecision
 from consentkit._errors import DecodeError, InvalidRecord, LedgerError, TamperedLedger
 from consentkit._events import EVENTS, Event
 from consentkit._history import Entry, FrozenMap
-from consentkit._plan import Plan, Step
-from consentkit._terms import CONDITIONS, Condition, Terms
+from consentkit._terms import CONDITIONS, Condition
 
 __all__ = [
     "DIGEST",
     "FIELD_CHECKS",
-    "FORMAT",
-    "KINDS",
-    "MAX_DEPTH",
     "MAX_SECONDS",
-    "MAX_SIZE",
     "TAGS",
     "TIME_PATTERN",
-    "LedgerData",
+    "UNIONS",
     "check_digest",
     "check_position",
     "converter",
+    "decode",
     "digest",
-    "dumps",
     "format_time",
     "from_dict",
-    "kind_of",
-    "kinds",
-    "loads",
+    "key_suffix",
+    "make_converter",
     "parse_time",
     "to_dict",
 ]
 
 T = TypeVar("T")
 
-#: The ``format`` every document's envelope names.
-FORMAT: Final = "consentkit"
-#: The largest document `loads` reads unless told otherwise: 16 MiB.
-MAX_SIZE: Final = 16 * 2**20
-#: The deepest nesting of arrays and objects `loads` reads, the envelope counting.
-MAX_DEPTH: Final = 64
-#: The longest duration, in seconds, that a ``timedelta`` can hold.
 MAX_SECONDS: Final = timedelta.max.days * 86400 + timedelta.max.seconds
 #: An entry digest: ``sha256:`` and 64 lowercase hex digits.
 DIGEST: Final = r"sha256:[0-9a-f]{64}"
@@ -106,55 +91,6 @@ UNIONS: Final[dict[object, tuple[type, ...]]] = {
 TAGS: Final[dict[type, str]] = {
     member: _snake(member.__name__) for members in UNIONS.values() for member in members
 }
-
-
-#: The document kinds, in a fixed order: for each, the module and the name of
-#: the type it holds.  A new kind is one line here (then ``make schemas``).
-#: Types are named rather than imported because some live in layers above
-#: this one (the ledger), whose modules import this module.
-KINDS: Final[dict[str, tuple[str, str]]] = {
-    "ledger": ("consentkit._ledger", "Ledger"),
-    "terms": ("consentkit._terms", "Terms"),
-    "plan": ("consentkit._plan", "Plan"),
-    "step": ("consentkit._plan", "Step"),
-    "catalog": ("consentkit._catalog", "Catalog"),
-    "decision": ("consentkit._decision", "Decision"),
-    "plan_decision": ("consentkit._decision", "PlanDecision"),
-    "event": ("consentkit._events", "Event"),
-}
-
-
-@functools.cache
-def kinds() -> Mapping[str, Any]:
-    """Return the document kinds and the type each one holds, in a fixed order."""
-    return {
-        kind: getattr(importlib.import_module(module), name)
-        for kind, (module, name) in KINDS.items()
-    }
-
-
-@functools.cache
-def _kind_by_type() -> dict[type, str]:
-    found: dict[type, str] = {}
-    for kind, tp in kinds().items():
-        for member in UNIONS.get(tp, (tp,)):
-            found[member] = kind
-    return found
-
-
-def kind_of(obj: object) -> str:
-    """Return the document kind that holds `obj`.
-
-    Raises:
-        TypeError: No kind holds it.
-    """
-    kind = _kind_by_type().get(type(obj))
-    if kind is None:
-        known = ", ".join(f"`{k}`" for k in kinds())
-        raise TypeError(
-            f"no document kind holds a `{type(obj).__name__}`; kinds: {known}"
-        )
-    return kind
 
 
 # -- times and durations -----------------------------------------------------
@@ -253,7 +189,8 @@ class _Key(str):
 _IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _key_suffix(key: object) -> str:
+def key_suffix(key: object) -> str:
+    """A key as it follows a path: ``.name``, or ``["odd key"]`` when not a name."""
     if isinstance(key, str) and _IDENTIFIER.fullmatch(key):
         return f".{key}"
     if isinstance(key, str):
@@ -314,31 +251,6 @@ FIELD_CHECKS: Final[dict[tuple[type, str], Callable[..., None]]] = {
     (Entry, "prev"): v.optional(check_digest),
     (Entry, "digest"): check_digest,
 }
-
-
-@attrs.frozen(kw_only=True)
-class LedgerData:
-    """The wire form of a ledger: its entries, each with its chain.
-
-    Attributes:
-        entries: Every entry, in order, with ``seq``, ``event``, ``prev`` and
-            ``digest``.
-    """
-
-    entries: tuple[Entry, ...] = attrs.field(
-        converter=v.to_tuple, validator=v.instances(Entry)
-    )
-
-
-def _ledger_type() -> type | None:
-    # The ledger's layer is above this one: look, never import.  A Ledger
-    # exists only once its module is loaded.
-    module = sys.modules.get(KINDS["ledger"][0])
-    return getattr(module, KINDS["ledger"][1], None)
-
-
-def _is_ledger(tp: Any) -> bool:
-    return tp is not None and tp is _ledger_type()
 
 
 def _duration_fields(cls: type) -> dict[str, str]:
@@ -628,51 +540,6 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
         conv.register_structure_hook_func(is_union, structure_union)
         conv.register_unstructure_hook_func(is_union, _unstructure_member(conv))
 
-    # -- the ledger: its entries, chain and rules ------------------------------
-    def ledger_unstructure(ledger: Any) -> dict[str, Any]:
-        entry = conv.get_unstructure_hook(Entry)
-        return {"entries": [entry(e) for e in ledger]}
-
-    def ledger_structure(data: Any, _: Any) -> Any:
-        return _replay(conv.structure(data, LedgerData).entries)
-
-    conv.register_unstructure_hook_func(_is_ledger, ledger_unstructure)
-    conv.register_structure_hook_func(_is_ledger, ledger_structure)
-
-
-def _replay(entries: tuple[Entry, ...]) -> Any:
-    """Rebuild a ledger from entries written elsewhere, checking chain and rules.
-
-    Equivalent to ``Ledger._from_entries`` -- a broken chain anywhere
-    outranks a broken rule -- but each event is serialized and hashed once:
-    `append` computes the digest that the entry must carry.
-
-    Raises:
-        TamperedLedger: At the first entry whose position, link or digest
-            does not hold.
-        LedgerError: At the first event that breaks a ledger rule (`seq`
-            names its entry).
-    """
-    module = importlib.import_module(KINDS["ledger"][0])
-    verify_entries = module.verify_entries
-    ledger = module.Ledger()
-    prev: str | None = None
-    for index, entry in enumerate(entries):
-        if entry.seq != index or entry.prev != prev:
-            break
-        try:
-            ledger = ledger.append(entry.event)
-        except LedgerError:
-            verify_entries(entries)
-            raise
-        if ledger.head != entry.digest:
-            break
-        prev = entry.digest
-    else:
-        return ledger
-    verify_entries(entries)  # INVARIANT: raises, since an entry above did not hold
-    raise AssertionError("unreachable")  # pragma: no cover
-
 
 def _renamed(renames: Mapping[str, str]) -> dict[str, Any]:
     return {name: override(rename=key) for name, key in renames.items()}
@@ -739,14 +606,22 @@ def from_dict(cls: type[T], data: Any) -> T:
         DecodeError: Listing every problem, each with its path.
         TamperedLedger: For a ledger whose hash chain does not hold.
     """
-    return _decode(cls, data, "")  # type: ignore[no-any-return]
+    return decode(cls, data, "")  # type: ignore[no-any-return]
+
+
+#: Types written as a JSON scalar: no object keys at all.
+_SCALARS: Final = frozenset({str, int, bool, type(None), datetime, timedelta})
+#: Type constructors whose JSON holds only what their arguments' JSON holds.
+_WRAPPERS: Final = frozenset({tuple, frozenset, Union, types.UnionType})
 
 
 @functools.cache
 def _attribute_keys(tp: Any) -> bool:
-    """Whether every object key in ``to_dict`` of a `tp` is an ASCII field name."""
-    if (get_origin(tp) or tp) in (FrozenMap, dict) or _is_ledger(tp):
-        return False
+    """Whether every object key in ``to_dict`` of a `tp` is an ASCII field name.
+
+    Only the shapes this module builds are known; any other type (a ledger,
+    taught to the converter from above) may have keys of any kind.
+    """
     if attrs.has(tp):
         attrs.resolve_types(tp)
         return all(
@@ -754,7 +629,11 @@ def _attribute_keys(tp: Any) -> bool:
             for f in attrs.fields(tp)
             if f.init
         )
-    return all(_attribute_keys(arg) for arg in get_args(tp) if arg is not Ellipsis)
+    if tp in _SCALARS or (isinstance(tp, type) and issubclass(tp, enum.Enum)):
+        return True
+    if get_origin(tp) in _WRAPPERS:
+        return all(_attribute_keys(arg) for arg in get_args(tp) if arg is not Ellipsis)
+    return False
 
 
 # A whole number of 16 digits or more may lie beyond 2**53, where RFC 8785
@@ -782,14 +661,17 @@ def _explain(error: BaseException) -> list[tuple[str, str]]:
     if isinstance(error, InvalidRecord):
         return [(f".{error.field}", error.rule)]
     if isinstance(error, ForbiddenExtraKeysError):
-        return [(_key_suffix(k), "unknown field") for k in sorted(error.extra_fields)]
+        return [(key_suffix(k), "unknown field") for k in sorted(error.extra_fields)]
     if isinstance(error, KeyError):
         return [("", "is required")]
     return [("", str(error))]
 
 
-def _decode(tp: Any, data: Any, root: str) -> Any:
-    """Read `data` as `tp`; the one place reading errors become `DecodeError`."""
+def decode(tp: Any, data: Any, root: str) -> Any:
+    """Read `data` as `tp`; the one place reading errors become `DecodeError`.
+
+    A ledger's broken rule is reported at its entry below `root`.
+    """
     try:
         return converter.structure(data, tp)
     except TamperedLedger:
@@ -812,272 +694,3 @@ def _decode(tp: Any, data: Any, root: str) -> Any:
                 for suffix, message in found[int(token)]
             )
         raise DecodeError(problems) from None
-
-
-# -- documents -----------------------------------------------------------------
-
-# The depth scan works on bytes, where the C library does nearly all of it:
-# drop escaped characters, keep only quotes and brackets, drop strings.  Quotes,
-# brackets and backslashes never occur inside a multi-byte UTF-8 sequence.
-_ESCAPED: Final = re.compile(rb"\\.", re.DOTALL)
-_NOT_STRUCTURE: Final = bytes(b for b in range(256) if b not in b'"[]{}')
-_STRING: Final = re.compile(rb'"[^"]*(?:"|\Z)')
-_STEP: Final = tuple(
-    1 if byte in b"[{" else -1 if byte in b"]}" else 0 for byte in range(256)
-)
-
-
-def _too_deep(data: bytes) -> bool:
-    r"""Whether arrays and objects nest deeper than `MAX_DEPTH`, strings aside.
-
-    An escaped character is dropped with its backslash, so ``\"`` ends no
-    string.  With only quotes and brackets left, ``""`` is an empty string or
-    the end of one string and the start of the next with nothing between:
-    dropping it leaves every bracket inside or outside strings as it was.  A
-    string left open runs to the end, as the parser would read it.
-    """
-    if b"\\" in data:
-        data = _ESCAPED.sub(b"", data)
-    data = data.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
-    if b'"' in data:
-        data = _STRING.sub(b"", data)
-    return (
-        len(data) > MAX_DEPTH
-        and max(accumulate(map(_STEP.__getitem__, data))) > MAX_DEPTH
-    )
-
-
-class _Refused(ValueError):
-    """JSON that parses but that consentkit does not read."""
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _Refused(f"duplicate key {v.show(key)}")
-            seen.add(key)
-    return obj
-
-
-def _constant(name: str) -> Any:
-    raise _Refused(f"`{name}` is not a JSON number")
-
-
-def _size(text: str | bytes) -> int:
-    if isinstance(text, bytes) or text.isascii():
-        return len(text)
-    return len(text.encode("utf-8", "surrogatepass"))
-
-
-def _parse(text: str | bytes, max_size: int) -> Any:
-    """Check the limits, then parse JSON; every failure is a `DecodeError`."""
-    if len(text) > max_size or _size(text) > max_size:
-        raise DecodeError([("", f"document is larger than {max_size} bytes")])
-    if isinstance(text, bytes):
-        data = text
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise DecodeError(
-                [("", f"not valid UTF-8 at byte {error.start}")]
-            ) from None
-    else:
-        data = text.encode("utf-8", "surrogatepass")
-    if _too_deep(data):
-        raise DecodeError([("", f"nested deeper than {MAX_DEPTH} levels")])
-    try:
-        return json.loads(text, object_pairs_hook=_object, parse_constant=_constant)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        message = f"{error.msg[:1].lower()}{error.msg[1:]} at {where}"
-        raise DecodeError([("", f"not valid JSON: {message}")]) from None
-    except _Refused as error:
-        raise DecodeError([("", f"not valid JSON: {error}")]) from None
-    except ValueError:  # the only other: an integer of thousands of digits
-        raise DecodeError([("", "not valid JSON: a number is too long")]) from None
-
-
-def _open(document: Any, kind: str | None) -> tuple[str, Any]:
-    """Check the envelope; return its kind and data."""
-    if not isinstance(document, dict):
-        shown = v.show(document)
-        raise DecodeError(
-            [("", f"must be a {FORMAT} document (an object), got {shown}")]
-        )
-    document = _migrations.upgrade(document)
-    known = kinds()
-    problems: list[tuple[str, str]] = [
-        (key, "is required")
-        for key in ("format", "version", "kind", "data")
-        if key not in document
-    ]
-    if "format" in document and document["format"] != FORMAT:
-        problems.append(
-            ("format", f"must be `{FORMAT}`, got {v.show(document['format'])}")
-        )
-    if "version" in document:
-        problem = _migrations.version_problem(document["version"])
-        if problem:
-            problems.append(("version", problem))
-    found = document.get("kind")
-    if "kind" in document and not (isinstance(found, str) and found in known):
-        choices = ", ".join(f"`{k}`" for k in known)
-        problems.append(("kind", f"must be one of {choices}, got {v.show(found)}"))
-    elif kind is not None and found is not None and found != kind:
-        problems.append(("kind", f"expected `{kind}`, got `{found}`"))
-    problems.extend(
-        (_key_suffix(key).lstrip("."), "unknown field")
-        for key in document
-        if key not in ("format", "version", "kind", "data")
-    )
-    if problems:
-        raise DecodeError(problems)
-    return found, document["data"]
-
-
-def dumps(obj: Any) -> str:
-    """Write a record as a document: the envelope around ``to_dict(obj)``.
-
-    The text is JSON indented by two spaces, keys in the records' field order
-    (a union member's ``"type"`` first), non-ASCII characters as they are, and
-    one final newline.  The same record always gives the same text.
-
-    Args:
-        obj: A ledger, terms, plan, step, catalog, decision, plan decision or
-            event.
-
-    Returns:
-        The document.
-
-    Raises:
-        TypeError: No document kind holds `obj`.
-    """
-    document = {
-        "format": FORMAT,
-        "version": _migrations.CURRENT,
-        "kind": kind_of(obj),
-        "data": to_dict(obj),
-    }
-    return _write(document)
-
-
-_encode_string: Final = json.encoder.encode_basestring
-
-
-def _write(document: Any) -> str:  # noqa: C901  # one branch per JSON type
-    r"""Exactly ``json.dumps(document, indent=2, ensure_ascii=False) + "\\n"``, faster.
-
-    The standard library indents in pure Python through generators; plain
-    JSON values need only this.
-    """
-    parts: list[str] = []
-    append = parts.append
-    encode = _encode_string
-
-    def write(value: Any, indent: str) -> None:  # noqa: C901  # one branch per JSON type
-        kind = type(value)
-        if kind is str:
-            append(encode(value))
-        elif kind is dict:
-            if not value:
-                append("{}")
-                return
-            inner = indent + "  "
-            separator = "{\n" + inner
-            for key, item in value.items():
-                append(separator + encode(key) + ": ")
-                separator = ",\n" + inner
-                write(item, inner)
-            append("\n" + indent + "}")
-        elif kind is list:
-            if not value:
-                append("[]")
-                return
-            inner = indent + "  "
-            separator = "[\n" + inner
-            for item in value:
-                append(separator)
-                separator = ",\n" + inner
-                write(item, inner)
-            append("\n" + indent + "]")
-        elif value is None:
-            append("null")
-        elif value is True:
-            append("true")
-        elif value is False:
-            append("false")
-        elif kind is int:
-            append(int.__repr__(value))
-        else:  # pragma: no cover  # INVARIANT: to_dict gives plain JSON types
-            raise TypeError(f"cannot write {v.show(value)}")
-
-    write(document, "")
-    append("\n")
-    return "".join(parts)
-
-
-@typing_overload
-def loads(
-    text: str | bytes, kind: Literal["terms"], *, max_size: int = ...
-) -> Terms: ...
-@typing_overload
-def loads(text: str | bytes, kind: Literal["plan"], *, max_size: int = ...) -> Plan: ...
-@typing_overload
-def loads(text: str | bytes, kind: Literal["step"], *, max_size: int = ...) -> Step: ...
-@typing_overload
-def loads(
-    text: str | bytes, kind: Literal["catalog"], *, max_size: int = ...
-) -> Catalog: ...
-@typing_overload
-def loads(
-    text: str | bytes, kind: Literal["decision"], *, max_size: int = ...
-) -> Decision: ...
-@typing_overload
-def loads(
-    text: str | bytes, kind: Literal["plan_decision"], *, max_size: int = ...
-) -> PlanDecision: ...
-@typing_overload
-def loads(
-    text: str | bytes, kind: Literal["event"], *, max_size: int = ...
-) -> Event: ...
-@typing_overload
-def loads(
-    text: str | bytes, kind: str | None = None, *, max_size: int = ...
-) -> Any: ...
-def loads(
-    text: str | bytes, kind: str | None = None, *, max_size: int = MAX_SIZE
-) -> Any:
-    """Read a document written by `dumps` or by another system.
-
-    Limits come before work: a document over `max_size` bytes is refused
-    before it is parsed, and one nested deeper than 64 levels before the
-    parser descends into it.  A ledger's chain is recomputed and every event
-    replayed through the ledger rules.
-
-    Args:
-        text: The document, as text or UTF-8 bytes.
-        kind: The kind expected; a document of another kind is refused.
-        max_size: The largest document accepted, in bytes (UTF-8).
-
-    Returns:
-        The record the document holds.
-
-    Raises:
-        DecodeError: Listing every problem, each with its JSON path
-            (``data.entries[3].event.at``).
-        TamperedLedger: A ledger's hash chain does not hold (first bad entry).
-        ValueError: `kind` names no document kind.
-        TypeError: `text` is neither text nor bytes.
-    """
-    if kind is not None and kind not in kinds():
-        raise ValueError(f"unknown kind `{kind}`")
-    given: object = text
-    if isinstance(given, bytearray | memoryview):
-        given = bytes(given)
-    if not isinstance(given, str | bytes):
-        raise TypeError(f"must be text or bytes, got `{type(given).__name__}`")
-    found, data = _open(_parse(given, max_size), kind)
-    return _decode(kinds()[found], data, "data")
