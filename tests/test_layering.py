@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,9 +78,15 @@ _BY_NAME = re.compile(r"\bimport_module\b|\b__import__\b|\bsys\.modules\b")
     "path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC))
 )
 def test_no_module_is_reached_by_name(path: Path) -> None:
-    """A module imports what it uses; none is looked up by name at run time."""
+    """A module imports what it uses; none is looked up by name at run time.
+
+    The package's own `__init__` is the one exception: it sits above every
+    layer and loads the public names on first use.
+    """
     # The name may be built anywhere (a table of "consentkit._ledger"
     # strings, say), so any lookup at all counts, not only a literal one.
+    if path == SRC / "__init__.py":
+        return
     found = [
         f"{number}: {line.strip()}"
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
@@ -92,3 +100,32 @@ def test_records_do_not_import_cattrs() -> None:
     for name in ("_catalog", "_terms", "_events", "_plan", "_history", "_decision"):
         text = (SRC / f"{name}.py").read_text("utf-8")
         assert "cattrs" not in text, name
+
+
+def test_the_public_names_load_on_first_use() -> None:
+    """`import consentkit` loads neither cattrs nor the engine until a name is used."""
+    code = (
+        "import sys, consentkit; "
+        "assert 'cattrs' not in sys.modules; "
+        "assert 'consentkit._engine' not in sys.modules; "
+        "consentkit.Engine; assert 'consentkit._engine' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603  # our code
+
+
+def test_every_public_name_resolves_and_is_typed() -> None:
+    """Each name in `__all__` resolves; the type checkers' imports list the same."""
+    import consentkit  # noqa: PLC0415
+
+    for name in consentkit.__all__:
+        assert getattr(consentkit, name) is not None, name
+    tree = ast.parse((SRC / "__init__.py").read_text("utf-8"))
+    typed = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith("consentkit")
+        for alias in node.names
+    }
+    assert typed == set(consentkit.__all__)
+    assert set(consentkit._EXPORTS) == set(consentkit.__all__)
