@@ -352,6 +352,40 @@ class History:
                 marks.add(seq, cap)
 
 
+class _Revocations:
+    """One party's revocations that apply to one agreement, indexed for lookup."""
+
+    __slots__ = ("activities", "everything", "ids")
+
+    def __init__(
+        self, seqs: list[int], events: list[Revoked], agreement: Agreement
+    ) -> None:
+        self.everything: tuple[int, Revoked] | None = None
+        self.ids: dict[str, tuple[int, Revoked]] = {}
+        self.activities: list[tuple[str, int, Revoked]] = []
+        for seq, event in zip(seqs, events, strict=True):
+            if event.everything:
+                if self.everything is None:
+                    self.everything = (seq, event)
+                continue
+            if event.proposal_id in (None, agreement.proposal_id):
+                for grant_id in event.grants:
+                    self.ids.setdefault(grant_id, (seq, event))
+            self.activities.extend((a, seq, event) for a in event.activities)
+
+    def find(self, grant_id: str, activity: str | None) -> Revoked | None:
+        """The earliest revocation withdrawing `grant_id` (for `activity`), if any."""
+        hit = self.everything
+        by_id = self.ids.get(grant_id)
+        if by_id is not None and (hit is None or by_id[0] < hit[0]):
+            hit = by_id
+        if activity is not None:
+            for revoked, seq, event in self.activities:
+                if (hit is None or seq < hit[0]) and covers(revoked, activity):
+                    hit = (seq, event)
+        return None if hit is None else hit[1]
+
+
 @attrs.frozen
 class ConsentState:
     """The consent in force at one time: a view of a ledger's history.
@@ -415,7 +449,8 @@ class ConsentState:
 
     def slows(self, agreement: Agreement) -> bool:
         """Whether any SLOW marked `agreement` (a quick test before asking who)."""
-        return any(m.seqs[0] < self.k for m in self._fact(agreement).slows.values())
+        slows = self._fact(agreement).slows
+        return bool(slows) and any(m.seqs[0] < self.k for m in slows.values())
 
     @property
     def impaired(self) -> frozenset[str]:
@@ -436,20 +471,20 @@ class ConsentState:
         revocations = self.history.revocations.get(grant.party)
         if not revocations:
             return None
-        accepted = self._fact(agreement).accepted_seq(grant.party)
-        for event in revocations.between(accepted, self.k):
-            if event.everything:
-                return event
-            if grant.id in event.grants and event.proposal_id in (
-                None,
-                agreement.proposal_id,
-            ):
-                return event
-            if activity is not None and any(
-                covers(revoked, activity) for revoked in event.activities
-            ):
-                return event
-        return None
+        fact = self._fact(agreement)
+        seqs = revocations.seqs
+        low = bisect_right(seqs, fact.accepted_seq(grant.party))
+        high = bisect_left(seqs, self.k)
+        if low >= high:
+            return None
+        key = ("revoked", grant.party, low, high)
+        summary: _Revocations | None = fact.memo.get(key)  # type: ignore[assignment]
+        if summary is None:
+            summary = _Revocations(
+                revocations.seqs[low:high], revocations.items[low:high], agreement
+            )
+            fact.memo[key] = summary
+        return summary.find(grant.id, activity)
 
     def grants(
         self, agreement: Agreement, party: str | None = None
