@@ -215,24 +215,24 @@ def _side(  # noqa: PLR0913, PLR0917  # the side, spelled out
     found = candidates(context, agreement, party, role, step.activity, admits)
     if not found:
         return Side(party, role, found, None, "CK105", None, "")
-    best: tuple[int, Grant, str] | None = None
-    chosen: Grant | None = None
-    for grant in found:
+    # Try the highest caps first (None highest; terms order among equals):
+    # the first candidate to pass is the chosen one (SPEC 3.2).
+    ordered = found if len(found) == 1 else sorted(found, key=_cap_order)
+    best: tuple[int, int, Grant, str] | None = None  # stage, -position, ...
+    for grant in ordered:
         stage, reason = _stage(grant, step, context, agreement)
         if stage == _PASSED:
-            if chosen is None or _higher(grant, chosen):
-                chosen = grant
-        elif best is None or stage > best[0]:
-            best = (stage, grant, reason)
-    if chosen is not None or best is None:
-        return Side(party, role, found, chosen, None, None, "")
-    return Side(party, role, found, None, CHECK_CODES[best[0]], best[1], best[2])
+            return Side(party, role, found, grant, None, None, "")
+        rank = (stage, -found.index(grant))
+        if best is None or rank > best[:2]:
+            best = (*rank, grant, reason)
+    if best is None:  # pragma: no cover  # INVARIANT: found is not empty
+        raise AssertionError("no candidate")
+    return Side(party, role, found, None, CHECK_CODES[best[0]], best[2], best[3])
 
 
-def _higher(grant: Grant, than: Grant) -> bool:
-    if than.max_intensity is None:
-        return False
-    return grant.max_intensity is None or grant.max_intensity > than.max_intensity
+def _cap_order(grant: Grant) -> int:
+    return -(grant.max_intensity or 11)
 
 
 def sides(step: Step, context: RuleContext) -> tuple[Side, ...]:
