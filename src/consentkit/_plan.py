@@ -42,6 +42,10 @@ class Step:
     def __attrs_post_init__(self) -> None:
         if self.recipient == self.actor:
             raise v.fail(self, "recipient", "must differ from the actor")
+        try:
+            self.at + self.duration  # the end must be a time
+        except OverflowError:
+            raise v.fail(self, "duration", "must end before the year 10000") from None
         both = self.present & {self.actor, self.recipient}
         if both:
             raise v.fail(
