@@ -14,7 +14,7 @@ SRC = Path(__file__).parent.parent / "src" / "consentkit"
 
 # Each layer may import only from the layers before it (and itself).
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"_errors", "_validate", "_time"}),
+    frozenset({"_errors", "_validate", "_time", "_enum"}),
     frozenset({"_catalog", "_terms", "_events", "_plan", "_history", "_decision"}),
     frozenset({"_canonical", "_serialize", "_migrations"}),
     frozenset({"_state", "_ledger"}),

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 
 from consentkit import _validate as v
+from consentkit._enum import Choice
 from consentkit._plan import Step
 from consentkit._terms import CONDITIONS, Condition
 from consentkit._time import format_time
@@ -14,7 +13,7 @@ from consentkit._time import format_time
 __all__ = ["Allowance", "Decision", "Finding", "PlanDecision", "Verdict", "worst"]
 
 
-class Verdict(enum.Enum):
+class Verdict(Choice):
     """The answer for a step: ALLOW < RENEGOTIATE < DENY in severity."""
 
     ALLOW = "allow"

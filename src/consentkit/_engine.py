@@ -105,13 +105,7 @@ class Engine:
                     findings.extend(found)
             except Exception as error:  # noqa: BLE001  # SPEC 3.1: fail closed, here only
                 findings.append(_rule_error(rule, error))
-        verdict = Verdict.ALLOW
-        for found in findings:
-            if (
-                found.verdict is not None
-                and _SEVERITY[found.verdict] > _SEVERITY[verdict]
-            ):
-                verdict = found.verdict
+        verdict = _verdict(findings)
         basis: tuple[str, ...] = ()
         if verdict is Verdict.ALLOW:
             basis = _basis(step, context)
@@ -206,6 +200,17 @@ class Engine:
                 )
             )
         return tuple(found)
+
+
+def _verdict(findings: list[Finding]) -> Verdict:
+    """SPEC 3.1: the most severe finding's verdict; ALLOW with none against."""
+    verdict = Verdict.ALLOW
+    for found in findings:
+        if found.verdict is Verdict.DENY:
+            return Verdict.DENY
+        if found.verdict is Verdict.RENEGOTIATE:
+            verdict = Verdict.RENEGOTIATE
+    return verdict
 
 
 def _findings(found: Iterable[Finding]) -> list[Finding]:

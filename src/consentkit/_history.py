@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -10,6 +9,7 @@ from typing import Any, TypeVar
 import attrs
 
 from consentkit import _validate as v
+from consentkit._enum import Choice
 from consentkit._events import EVENTS, Event
 from consentkit._terms import Terms
 
@@ -71,7 +71,7 @@ def _acceptances(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
             )
 
 
-class NegotiationStatus(enum.Enum):
+class NegotiationStatus(Choice):
     """Where a proposal stands."""
 
     OPEN = "open"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TypeAlias
 
 import attrs
 
 from consentkit import _validate as v
+from consentkit._enum import Choice
 
 __all__ = [
     "Aftercare",
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-class Role(enum.Enum):
+class Role(Choice):
     """The part a party takes in a step."""
 
     GIVE = "give"
@@ -44,7 +44,7 @@ class Role(enum.Enum):
     """Is present while it happens to others."""
 
 
-class LimitKind(enum.Enum):
+class LimitKind(Choice):
     """How firm a limit is."""
 
     HARD = "hard"
@@ -53,14 +53,14 @@ class LimitKind(enum.Enum):
     """Only once addressed specifically, by a grant or a confirmation in the scene."""
 
 
-class SignalKind(enum.Enum):
+class SignalKind(Choice):
     """How a signal is given."""
 
     VERBAL = "verbal"
     NONVERBAL = "nonverbal"
 
 
-class SignalMeaning(enum.Enum):
+class SignalMeaning(Choice):
     """What a signal means."""
 
     STOP = "stop"

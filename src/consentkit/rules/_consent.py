@@ -75,7 +75,7 @@ def _index(
     context: RuleContext, agreement: Agreement, party: str, role: Role
 ) -> tuple[dict[str, list[tuple[int, Grant]]], dict[str, list[tuple[int, Grant]]]]:
     memo = context.state.memo(agreement)
-    key = ("grants", party, role)
+    key = ("grants", party, role.value)
     found = memo.get(key)
     if found is None:
         exact: dict[str, list[tuple[int, Grant]]] = {}
@@ -104,7 +104,7 @@ def candidates(  # noqa: PLR0913, PLR0917  # the side, spelled out
     """
     index = context.catalog_index
     memo = context.state.memo(agreement)
-    key = ("candidates", index, party, role, activity, admits)
+    key = ("candidates", index, party, role.value, activity, admits)
     cached = memo.get(key)
     if cached is not None:
         return cached  # type: ignore[return-value]  # memo values are typed by key
