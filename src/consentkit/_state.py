@@ -103,7 +103,9 @@ class AgreementFact:
     seq: int
     agreement: Agreement
     proposal: ProposalFact
-    stop: tuple[int, SignalGiven] | None = None
+    #: The STOP that ended it: position, signal, and why it meant STOP ("" for
+    #: a STOP cue of the protocol).
+    stop: tuple[int, SignalGiven, str] | None = None
     #: For each party who gave a SLOW under it: the positions of their SLOWs,
     #: each with the lowest cap set so far (None: no intensity given yet).
     slows: dict[str, Timeline[int | None]] = attrs.Factory(dict)
@@ -128,16 +130,6 @@ class StandingLimit:
     lifted: int = _NEVER
 
 
-@attrs.define(eq=False)
-class SignalFact:
-    """A signal and the meaning it had when given."""
-
-    seq: int
-    event: SignalGiven
-    meaning: SignalMeaning
-    why: str  # how the meaning was read, for explanations
-
-
 class History:
     """Every fact the events so far establish, each tagged with its position."""
 
@@ -155,7 +147,6 @@ class History:
         self.revocations: dict[str, Timeline[Revoked]] = {}
         self.confirmations: dict[str, Timeline[tuple[Confirmed, bool]]] = {}
         self.resumes: dict[str, Timeline[None]] = {}
-        self.signals: list[SignalFact] = []
         self.grant_ids: dict[tuple[str, str], list[str]] = {}
 
     # -- reading ---------------------------------------------------------
@@ -305,22 +296,22 @@ class History:
         """
         fact = self.in_force((event.by,), event.at, seq)
         if fact is None:
-            return SignalMeaning.STOP, "given with no agreement in force"
+            return (
+                SignalMeaning.STOP,
+                "given with no agreement in force, which counts as STOP",
+            )
         cues: dict[str, Signal] | None = fact.memo.get("cues")  # type: ignore[assignment]
         if cues is None:
             cues = {s.cue: s for s in fact.terms.protocol.signals}
             fact.memo["cues"] = cues
         signal = cues.get(event.cue)
         if signal is None:
-            return (
-                SignalMeaning.STOP,
-                f"a cue the protocol of `{fact.agreement.proposal_id}` lacks",
-            )
-        return signal.meaning, f"read through `{fact.agreement.proposal_id}`"
+            why = f"a cue the protocol of `{fact.agreement.proposal_id}` lacks"
+            return SignalMeaning.STOP, why + ", which counts as STOP"
+        return signal.meaning, ""
 
     def _signal(self, seq: int, event: SignalGiven) -> None:
         meaning, why = self._meaning(seq, event)
-        self.signals.append(SignalFact(seq, event, meaning, why))
         if meaning is SignalMeaning.RESUME:
             if not self.impaired(event.by, seq):  # a RESUME while impaired is void
                 self.resumes.setdefault(event.by, Timeline()).add(seq, None)
@@ -333,7 +324,7 @@ class History:
             # window contains it; the first STOP is the one that counts.
             for other in running:
                 if other.stop is None:
-                    other.stop = (seq, event)
+                    other.stop = (seq, event, why)
             return
         # SPEC 2: a SLOW marks the giver in every agreement in force for its
         # own parties: not ended, and not replaced by a newer agreement
@@ -425,6 +416,11 @@ class ConsentState:
         """The agreement in force for `parties`: selected and not ended by a STOP."""
         fact = self.history.in_force(parties, self.at, self.k)
         return None if fact is None else fact.agreement
+
+    def stop_reason(self, agreement: Agreement) -> str:
+        """Why the signal that ended `agreement` meant STOP ("" for a STOP cue)."""
+        stop = self._fact(agreement).stop
+        return "" if stop is None or stop[0] >= self.k else stop[2]
 
     def stop(self, agreement: Agreement) -> SignalGiven | None:
         """The signal that ended `agreement`, or None while it runs."""

@@ -19,9 +19,10 @@ def _stop_message(context: RuleContext, proposal_id: str) -> str:
     stop = context.state.stop(agreement)
     if stop is None:  # pragma: no cover  # INVARIANT: only asked for ended agreements
         return f"agreement `{proposal_id}` was ended"
+    reason = context.state.stop_reason(agreement)
     return (
         f"agreement `{proposal_id}` was ended by a STOP: `{stop.cue}` "
-        f"from {stop.by} at {format_time(stop.at)}"
+        f"from {stop.by} at {format_time(stop.at)}" + (f" ({reason})" if reason else "")
     )
 
 
