@@ -174,8 +174,14 @@ class Ledger:
         with core.lock:
             if self._n != len(core.entries):
                 core = _branch(self._core, self._n)
-            terms_digest = _check(core, event)
+            _check(core, event)
             data = to_dict(event)
+            # The terms' digest from the dictionary already made for the chain.
+            terms_digest = (
+                digest_bytes(canonical_trusted(data["terms"]))
+                if isinstance(event, Proposed)
+                else None
+            )
             prev = core.entries[-1].digest if core.entries else None
             entry = Entry(
                 seq=self._n, event=event, prev=prev, digest=chain_digest(prev, data)
@@ -387,8 +393,8 @@ def _proposal(core: _Core, proposal_id: str, by: str, *, open_only: bool) -> Ter
     return terms
 
 
-def _check(core: _Core, event: Event) -> str | None:  # noqa: C901, PLR0912
-    """Check `event` against the ledger rules; return a proposal's terms digest.
+def _check(core: _Core, event: Event) -> None:  # noqa: C901, PLR0912
+    """Check `event` against the ledger rules.
 
     Raises:
         LedgerError: Naming the rule broken.
@@ -402,7 +408,7 @@ def _check(core: _Core, event: Event) -> str | None:  # noqa: C901, PLR0912
             core,
         )
     if isinstance(event, SignalGiven | ImpairmentDeclared | Confirmed):
-        return None  # SPEC 2: never refused but for time order
+        return  # SPEC 2: never refused but for time order
     if isinstance(event, Proposed):
         if event.by not in event.terms.parties:
             raise _refuse(
@@ -418,7 +424,7 @@ def _check(core: _Core, event: Event) -> str | None:  # noqa: C901, PLR0912
             )
         if event.supersedes is not None:
             _proposal(core, event.supersedes, event.by, open_only=False)
-        return digest(event.terms)
+        return
     if isinstance(event, Accepted):
         terms = _proposal(core, event.proposal_id, event.by, open_only=True)
         fact = history.proposals[event.proposal_id]
@@ -476,7 +482,6 @@ def _check(core: _Core, event: Event) -> str | None:  # noqa: C901, PLR0912
         raise _refuse(
             "self-clearing", f"`{event.by}` may not clear their own impairment", core
         )
-    return None
 
 
 def _check_revoked(core: _Core, event: Revoked) -> None:
