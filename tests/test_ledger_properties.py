@@ -152,14 +152,29 @@ def test_a_changed_link_is_caught(
     entry = entries[i]
     other = "sha256:" + "0" * 64
     choices: list[Any]
+    flipped = entry.digest[:-1] + ("1" if entry.digest[-1] == "0" else "0")
     if field == "prev":
         choices = [other] if entry.prev is None else [None, other, entry.digest]
     elif field == "digest":
-        choices = [other, entry.prev or other, entry.digest + "0"]
+        choices = [other, entry.prev or other, flipped]
     else:
-        choices = [entry.seq + 1, entry.seq - 1, -1]
+        choices = [entry.seq + 1, entry.seq - 1] if entry.seq else [entry.seq + 1]
     entries[i] = attrs.evolve(entry, **{field: data.draw(st.sampled_from(choices))})
     _assert_tampered(entries, i)
+
+
+def test_an_entry_checks_its_own_fields() -> None:
+    """An entry with a malformed position or digest is refused at construction."""
+    entry = next(iter(ck.Ledger().declare_impaired(by="a", party="b", at=T0)))
+    cases: tuple[tuple[str, Any], ...] = (
+        ("seq", -1),
+        ("digest", entry.digest + "0"),
+        ("prev", "x"),
+    )
+    for field, bad in cases:
+        with pytest.raises(ck.InvalidRecord) as caught:
+            attrs.evolve(entry, **{field: bad})
+        assert caught.value.field == field
 
 
 # -- (b) refused appends -----------------------------------------------------------

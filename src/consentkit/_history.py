@@ -144,7 +144,17 @@ class Entry:
         digest: ``sha256:`` of the RFC 8785 form of ``{"prev": prev, "event": event}``.
     """
 
-    seq: int = attrs.field()
+    seq: int = attrs.field(validator=v.position)
     event: Event = attrs.field(validator=_event)
-    prev: str | None = attrs.field()
-    digest: str = attrs.field()
+    prev: str | None = attrs.field(validator=v.optional(v.digest_text))
+    digest: str = attrs.field(validator=v.digest_text)
+
+    @classmethod
+    def trusted(cls, seq: int, event: Event, prev: str | None, digest: str) -> Entry:
+        """Build an entry the ledger computed itself, skipping validation."""
+        entry = object.__new__(cls)
+        object.__setattr__(entry, "seq", seq)
+        object.__setattr__(entry, "event", event)
+        object.__setattr__(entry, "prev", prev)
+        object.__setattr__(entry, "digest", digest)
+        return entry

@@ -183,9 +183,7 @@ class Ledger:
                 else None
             )
             prev = core.entries[-1].digest if core.entries else None
-            entry = Entry(
-                seq=self._n, event=event, prev=prev, digest=chain_digest(prev, data)
-            )
+            entry = Entry.trusted(self._n, event, prev, chain_digest(prev, data))
             core.history.apply(event, terms_digest)
             core.entries.append(entry)
             core.times.append(event.at)

@@ -21,12 +21,14 @@ from consentkit._errors import InvalidRecord
 __all__ = [
     "ACTIVITY_ID",
     "CAPABILITIES",
+    "DIGEST",
     "MAX_MINUTES",
     "NAME",
     "activity_id",
     "activity_ids",
     "aware_time",
     "boolean",
+    "digest_text",
     "enum_member",
     "fail",
     "frozen_set",
@@ -38,6 +40,7 @@ __all__ = [
     "optional",
     "party_id",
     "party_ids",
+    "position",
     "positive_int",
     "show",
     "text",
@@ -281,6 +284,29 @@ def whole_seconds(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
         raise _bad(instance, attribute, f"must not be negative, got {show(value)}")
     if value.microseconds:
         raise _bad(instance, attribute, f"must be whole seconds, got {show(value)}")
+
+
+#: An entry digest: ``sha256:`` and 64 lowercase hex digits.
+DIGEST: Final = r"sha256:[0-9a-f]{64}"
+_DIGEST_RE: Final = re.compile(DIGEST)
+
+
+def digest_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """An entry digest: ``sha256:`` and 64 lowercase hex digits."""
+    if not isinstance(value, str) or not _DIGEST_RE.fullmatch(value):
+        raise _bad(
+            instance,
+            attribute,
+            f"must be `sha256:` and 64 lowercase hex digits, got {show(value)}",
+        )
+
+
+def position(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A position in the ledger: a whole number from 0."""
+    if not _is_int(value) or value < 0:
+        raise _bad(
+            instance, attribute, f"must be a whole number from 0, got {show(value)}"
+        )
 
 
 def instance_of(cls: type) -> Validator:
