@@ -1,0 +1,141 @@
+"""Every record refuses invalid values with `InvalidRecord` naming the field."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import consentkit as ck
+from consentkit import testing
+
+#: A valid example of each record, drawn from the public strategies.
+RECORDS: dict[type, st.SearchStrategy[Any]] = {
+    ck.Activity: testing.activities(),
+    ck.Catalog: testing.catalogs(),
+    ck.Limit: testing.limits(),
+    ck.Grant: testing.grants(),
+    ck.Signal: testing.signals(),
+    ck.Protocol: testing.protocols(),
+    ck.Window: testing.windows(),
+    ck.Terms: testing.terms(),
+    ck.Proposed: testing.proposals(),
+    ck.Accepted: testing.acceptances(),
+    ck.Declined: testing.declines(),
+    ck.Withdrawn: testing.withdrawals(),
+    ck.Confirmed: testing.confirmations(),
+    ck.Revoked: testing.revocations(),
+    ck.LimitDeclared: testing.limit_declarations(),
+    ck.LimitLifted: testing.limit_lifts(),
+    ck.SignalGiven: testing.signals_given(),
+    ck.ImpairmentDeclared: testing.impairment_declarations(),
+    ck.ImpairmentCleared: testing.impairment_clearances(),
+    ck.Step: testing.steps(),
+    ck.Plan: testing.plans(),
+    ck.Aftercare: st.builds(ck.Aftercare, minutes=st.integers(1, 60)),
+    ck.Authority: st.just(ck.Authority(holder="a", subject="b", scope={"impact"})),
+    ck.CheckInWithin: st.just(ck.CheckInWithin(minutes=15)),
+    ck.MaxDuration: st.just(ck.MaxDuration(minutes=30)),
+    ck.Equipment: st.just(ck.Equipment(item="safety_shears")),
+    ck.Spotter: st.just(ck.Spotter(party="a")),
+    ck.ConfirmFirst: st.just(ck.ConfirmFirst(within_minutes=5)),
+    ck.HouseRules: st.just(ck.HouseRules(banned_tags={"electrical"})),
+    ck.Finding: testing.findings(),
+    ck.Allowance: testing.allowances(),
+    ck.Decision: testing.decisions(),
+    ck.PlanDecision: testing.plan_decisions(),
+    ck.Entry: testing.entries(),
+    ck.Agreement: testing.agreements(),
+    ck.Negotiation: testing.negotiations(),
+}
+
+NAIVE = datetime(2026, 3, 1, 20, 0)  # noqa: DTZ001  # naive on purpose
+
+#: Values that break some rule: wrong types, bad ids, out-of-range numbers,
+#: naive times, fractional or negative durations, unencodable text.
+INVALID: tuple[Any, ...] = (
+    object(),
+    None,
+    "",
+    " padded ",
+    "line\nbreak",
+    "Not.An.Id",
+    "\ud800",
+    "x" * 200,
+    -1,
+    0,
+    11,
+    10**7,
+    True,
+    NAIVE,
+    timedelta(seconds=-1),
+    timedelta(microseconds=1),
+    ["not", "a", "record"],
+    frozenset({object()}),
+)
+
+
+def _fields(cls: type) -> list[attrs.Attribute[Any]]:
+    return [f for f in attrs.fields(cls) if f.init]
+
+
+def _base(field: str) -> str:
+    return field.split("[", maxsplit=1)[0].split(".", maxsplit=1)[0]
+
+
+@pytest.mark.parametrize("cls", list(RECORDS), ids=lambda c: c.__name__)
+def test_every_field_refuses_what_breaks_its_rules(cls: type) -> None:
+    """A foreign value is refused naming its field; any refusal is `InvalidRecord`."""
+    names = {f.name for f in _fields(cls)}
+
+    @settings(
+        max_examples=10,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    @given(record=RECORDS[cls])
+    def check(record: Any) -> None:
+        for field in _fields(cls):
+            with pytest.raises(ck.InvalidRecord) as caught:
+                attrs.evolve(record, **{str(field.alias): object()})
+            assert _base(caught.value.field) == field.name
+            assert caught.value.record == cls.__name__
+            for bad in INVALID:
+                # Refused or not, never anything but InvalidRecord; a rule
+                # between two fields may name the other one.
+                try:
+                    attrs.evolve(record, **{str(field.alias): bad})
+                except ck.InvalidRecord as error:
+                    assert _base(error.field) in names, (field.name, bad)  # noqa: PT017
+
+    check()
+
+
+def test_invalid_record_is_a_value_error_with_data() -> None:
+    """`InvalidRecord` is a `ValueError` and a `ConsentkitError`, carrying its field."""
+    with pytest.raises(
+        ck.InvalidRecord, match=r"max_intensity: must be 1\.\.10"
+    ) as caught:
+        ck.Grant(
+            id="g1",
+            party="a",
+            role=ck.Role.GIVE,
+            activity="impact",
+            max_intensity=12,
+        )
+    error = caught.value
+    assert issubclass(ck.InvalidRecord, ValueError)
+    assert issubclass(ck.InvalidRecord, ck.ConsentkitError)
+    assert (error.record, error.field) == ("Grant", "max_intensity")
+
+
+def test_a_rule_between_fields_names_the_field_to_change() -> None:
+    """A window whose end is not after its start names `end`."""
+    start = datetime(2026, 3, 1, 20, 0, tzinfo=timezone.utc)
+    with pytest.raises(ck.InvalidRecord) as caught:
+        ck.Window(start=start, end=start)
+    assert caught.value.field == "end"
