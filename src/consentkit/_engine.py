@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 from consentkit._catalog import Catalog, default_catalog
-from consentkit._decision import Allowance, Decision, Finding, PlanDecision, Verdict
+from consentkit._decision import (
+    Allowance,
+    Decision,
+    Finding,
+    PlanDecision,
+    Verdict,
+    worst,
+)
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
 from consentkit._state import ConsentState
@@ -28,10 +35,9 @@ from consentkit.rules import (
     sides,
 )
 from consentkit.rules._advice import aftercare_missing, check_in_gap
+from consentkit.rules._consent import basis as consent_basis
 
 __all__ = ["Engine", "check", "check_plan", "envelope"]
-
-_SEVERITY: Final = {Verdict.ALLOW: 0, Verdict.RENEGOTIATE: 1, Verdict.DENY: 2}
 
 
 class Engine:
@@ -108,7 +114,7 @@ class Engine:
         verdict = _verdict(findings)
         basis: tuple[str, ...] = ()
         if verdict is Verdict.ALLOW:
-            basis = _basis(step, context)
+            basis = consent_basis(step, context)
             if not basis:  # pragma: no cover  # INVARIANT: ALLOW needs every side
                 verdict = Verdict.DENY
                 findings.append(
@@ -144,11 +150,7 @@ class Engine:
             *aftercare_missing(steps, agreements, psychological),
             *check_in_gap(steps, agreements),
         ]
-        verdict = max(
-            (d.verdict for d in decisions),
-            key=_SEVERITY.__getitem__,
-            default=Verdict.ALLOW,
-        )
+        verdict = worst([d.verdict for d in decisions])
         return PlanDecision(
             verdict=verdict, decisions=tuple(decisions), findings=advice
         )
@@ -219,13 +221,6 @@ def _findings(found: Iterable[Finding]) -> list[Finding]:
         if not isinstance(item, Finding):
             raise TypeError(f"returned `{item!r}`, not a finding")
     return checked
-
-
-def _basis(step: Step, context: RuleContext) -> tuple[str, ...]:
-    chosen = [side.chosen for side in sides(step, context)]
-    if not chosen or any(grant is None for grant in chosen):
-        return ()
-    return tuple(grant.id for grant in chosen if grant is not None)
 
 
 def _rule_error(rule: Rule, error: Exception) -> Finding:
