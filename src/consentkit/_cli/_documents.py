@@ -1,0 +1,136 @@
+"""Documents: `validate`, print a `schema`, list the `catalog`, `verify` a chain."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from consentkit._cli._common import (
+    EXIT_ALLOW,
+    EXIT_BAD_INPUT,
+    BadInput,
+    Commands,
+    load,
+    out,
+    read_ledger,
+    subparser,
+)
+
+__all__ = ["register"]
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from consentkit._documents import kind_of  # noqa: PLC0415  # keeps start-up fast
+
+    problems: list[str] = []
+    for path in args.files:
+        try:
+            document = load(path, None)
+        except BadInput as error:
+            problems.extend(error.lines)
+            continue
+        out(f"{path}: valid {kind_of(document)}")
+    for line in problems:
+        sys.stderr.write(line + "\n")
+    return EXIT_BAD_INPUT if problems else EXIT_ALLOW
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json  # noqa: PLC0415  # keeps start-up fast
+
+    from consentkit._schema import json_schema  # noqa: PLC0415
+
+    out(json.dumps(json_schema(args.kind), indent=2, ensure_ascii=False))
+    return EXIT_ALLOW
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    from consentkit._catalog import default_catalog  # noqa: PLC0415  # fast start-up
+
+    catalog = default_catalog()
+    activities = tuple(catalog)
+    if args.tag is not None:
+        activities = catalog.tagged(args.tag)
+        if not activities:
+            tags = sorted({tag for activity in catalog for tag in activity.tags})
+            raise ValueError(
+                f"--tag: no activity of the catalog carries `{args.tag}`; "
+                f"tags: {', '.join(tags)}"
+            )
+    width = max(len(activity.id) for activity in activities)
+    label_width = max(len(activity.label) for activity in activities)
+    lines = [
+        f"catalog `{catalog.name}` version {catalog.version}: "
+        f"{len(activities)} of {len(catalog)} activities"
+        + (f" tagged `{args.tag}`" if args.tag is not None else "")
+    ]
+    for activity in activities:
+        line = f"{activity.id:<{width}}  {activity.label:<{label_width}}"
+        if activity.tags:
+            line += f"  tags: {', '.join(sorted(activity.tags))}"
+        if activity.requires:
+            line += f"  requires: {', '.join(sorted(activity.requires))}"
+        lines.append(line.rstrip())
+    out("\n".join(lines))
+    return EXIT_ALLOW
+
+
+def _verify(args: argparse.Namespace) -> int:
+    ledger = read_ledger(args)
+    # `loads` has checked the chain already; verify() checks it again on the
+    # ledger as rebuilt, and raises TamperedLedger if it ever disagreed.
+    ledger.verify()
+    out(f"{args.ledger}: chain intact, {len(ledger)} entries, head {ledger.head}")
+    return EXIT_ALLOW
+
+
+def register(commands: Commands) -> None:
+    """Add `validate`, `schema`, `catalog` and `verify`."""
+    validate = subparser(
+        commands,
+        "validate",
+        _validate,
+        "validate documents of any kind: schema, records and ledger chain",
+        "Reports every problem of every file on stderr, each with its JSON path;\n"
+        "exits 0 only when every file is valid, else 2.\n\n"
+        "example:\n"
+        "  consentkit validate examples/*/ledger.json examples/*/plan.json",
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="documents")
+
+    schema = subparser(
+        commands,
+        "schema",
+        _schema,
+        "print the JSON Schema (2020-12) of a document kind",
+        "kinds: ledger, terms, plan, step, catalog, decision, plan_decision, event\n\n"
+        "example:\n"
+        "  consentkit schema ledger > ledger.schema.json",
+    )
+    schema.add_argument("kind", metavar="KIND", help="the document kind")
+
+    catalog = subparser(
+        commands,
+        "catalog",
+        _catalog,
+        "list the activities of the default catalog",
+        "Each activity with its label, risk tags and required equipment.\n\n"
+        "examples:\n"
+        "  consentkit catalog\n"
+        "  consentkit catalog --tag impairs_speech",
+    )
+    catalog.add_argument(
+        "--tag", metavar="TAG", help="only the activities carrying this tag"
+    )
+
+    verify = subparser(
+        commands,
+        "verify",
+        _verify,
+        "verify a ledger's hash chain and the rules of every event",
+        "Prints the number of entries and the head digest, so that two copies\n"
+        "of a ledger can be compared; a tampered ledger exits 2.\n\n"
+        "example:\n"
+        "  consentkit verify examples/first-session/ledger.json",
+    )
+    verify.add_argument("ledger", metavar="LEDGER", help="a `ledger` document")
