@@ -16,6 +16,7 @@ SRC = Path(__file__).parent.parent / "src" / "consentkit"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_errors", "_validate", "_time", "_enum"}),
     frozenset({"_catalog", "_terms", "_events", "_plan", "_history", "_decision"}),
+    frozenset({"_coverage"}),
     frozenset({"_canonical", "_serialize", "_migrations"}),
     frozenset({"_state", "_ledger"}),
     frozenset({"_documents", "_schema"}),

@@ -14,6 +14,9 @@ from consentkit import _validate as v
 
 __all__ = ["Activity", "Catalog", "ancestors_of", "covers", "default_catalog"]
 
+#: The one tag never inherited upward (SPEC 2, "Risks are inherited upward").
+_EXPLICIT = frozenset({"explicit_only"})
+
 
 def covers(a: str, b: str) -> bool:
     """Return whether activity id `a` covers `b`: equal, or an ancestor of it."""
@@ -74,6 +77,13 @@ class Catalog:
     _children: dict[str, tuple[str, ...]] = attrs.field(
         init=False, eq=False, hash=False, repr=False
     )
+    _risks: dict[str, tuple[frozenset[str], frozenset[str]]] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
+    _barrier: dict[str, str | None] = attrs.field(
+        init=False, eq=False, hash=False, repr=False
+    )
+    _tags: frozenset[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         by_id: dict[str, Activity] = {}
@@ -95,6 +105,34 @@ class Catalog:
         object.__setattr__(self, "_by_id", by_id)
         object.__setattr__(
             self, "_children", {k: tuple(sorted(c)) for k, c in children.items()}
+        )
+        # SPEC 2, "Risks are inherited upward": each activity's tags and
+        # equipment are merged into every ancestor's, once, deepest first.
+        tags = {a.id: set(a.tags) for a in self.activities}
+        requires = {a.id: set(a.requires) for a in self.activities}
+        for activity in sorted(self.activities, key=lambda a: -a.id.count(".")):
+            parents = ancestors_of(activity.id)
+            if parents:
+                tags[parents[0]] |= tags[activity.id] - _EXPLICIT
+                requires[parents[0]] |= requires[activity.id]
+        risks = {
+            a.id: (
+                frozenset(tags[a.id] - _EXPLICIT | (a.tags & _EXPLICIT)),
+                frozenset(requires[a.id]),
+            )
+            for a in self.activities
+        }
+        object.__setattr__(self, "_risks", risks)
+        barrier: dict[str, str | None] = {}
+        for activity in sorted(self.activities, key=lambda a: a.id.count(".")):
+            if "explicit_only" in activity.tags:
+                barrier[activity.id] = activity.id
+            else:
+                parents = ancestors_of(activity.id)
+                barrier[activity.id] = barrier[parents[0]] if parents else None
+        object.__setattr__(self, "_barrier", barrier)
+        object.__setattr__(
+            self, "_tags", frozenset(t for a in self.activities for t in a.tags)
         )
 
     def __getitem__(self, activity: str) -> Activity:
@@ -140,6 +178,42 @@ class Catalog:
     def covers(self, a: str, b: str) -> bool:
         """Return whether `a` covers `b` (equal, or an ancestor of it)."""
         return covers(a, b)
+
+    def risk_tags(self, activity: str) -> frozenset[str]:
+        """Return the activity's risks: its own tags and those of all beneath it.
+
+        A step on a category may turn out to be anything beneath it (SPEC 2,
+        "Risks are inherited upward"), so rules read these rather than
+        `Activity.tags`.  ``explicit_only`` is the one tag never inherited.
+
+        Raises:
+            KeyError: The activity is not in the catalog.
+        """
+        return self._risks[activity][0]
+
+    def required_equipment(self, activity: str) -> frozenset[str]:
+        """Return the equipment the activity, or anything beneath it, requires.
+
+        Raises:
+            KeyError: The activity is not in the catalog.
+        """
+        return self._risks[activity][1]
+
+    def explicit_barrier(self, activity: str) -> str | None:
+        """Return the deepest ``explicit_only`` activity at or above this one.
+
+        None when there is none.  A grant with ``include_subtypes`` covers an
+        activity beneath its own only if no such barrier lies below it.
+
+        Raises:
+            KeyError: The activity is not in the catalog.
+        """
+        return self._barrier[activity]
+
+    @property
+    def tags(self) -> frozenset[str]:
+        """Every tag some activity of the catalog carries."""
+        return self._tags
 
     def tagged(self, tag: str) -> tuple[Activity, ...]:
         """Return the activities carrying `tag`, in catalog order."""

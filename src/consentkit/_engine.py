@@ -7,6 +7,7 @@ DENY `CK900` finding, and an ALLOW always carries its affirmative basis.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -34,8 +35,10 @@ from consentkit.rules import (
     finding,
     sides,
 )
-from consentkit.rules._advice import aftercare_missing, check_in_gap
+from consentkit.rules._advice import plan_advice
+from consentkit.rules._base import rule_error
 from consentkit.rules._consent import basis as consent_basis
+from consentkit.rules._overlaps import PlanOverlaps
 
 __all__ = ["Engine", "check", "check_plan", "envelope"]
 
@@ -91,8 +94,17 @@ class Engine:
     # -- deciding --------------------------------------------------------
 
     def _run(
-        self, step: Step, state: ConsentState, overlapping: tuple[Step, ...] = ()
+        self,
+        step: Step,
+        state: ConsentState,
+        plan: tuple[PlanOverlaps, int] | None = None,
     ) -> tuple[Decision, RuleContext]:
+        overlapping: Callable[[], Sequence[Step]] | tuple[Step, ...] = ()
+        taken: Callable[[], frozenset[str]] | None = None
+        if plan is not None:
+            overlaps, position = plan
+            overlapping = functools.partial(overlaps.overlapping, position)
+            taken = functools.partial(overlaps.taken, position)
         context = RuleContext(
             state,
             state.selected(step.parties),
@@ -100,6 +112,7 @@ class Engine:
             overlapping,
             self.house,
             self._index,
+            taken=taken,
         ).for_step(step)
         findings: list[Finding] = []
         for rule, call, trusted in self._calls:
@@ -109,8 +122,10 @@ class Engine:
                     findings.extend(_findings(found))
                 elif found:
                     findings.extend(found)
-            except Exception as error:  # noqa: BLE001  # SPEC 3.1: fail closed, here only
-                findings.append(_rule_error(rule, error))
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as error:  # noqa: BLE001  # SPEC 3.1: fail closed, here only
+                findings.append(rule_error(rule, error))
         verdict = _verdict(findings)
         basis: tuple[str, ...] = ()
         if verdict is Verdict.ALLOW:
@@ -131,25 +146,17 @@ class Engine:
     def check_plan(self, plan: Plan, ledger: Ledger) -> PlanDecision:
         """Decide each step of `plan` at its own time, then add plan-level advice."""
         steps = plan.steps
-        overlaps = _overlapping(steps)
+        overlaps = PlanOverlaps(steps, self.catalog)
         decisions: list[Decision] = []
         agreements = []
-        psychological: list[bool] = []
         state: ConsentState | None = None
-        for step, overlapping in zip(steps, overlaps, strict=True):
+        for position, step in enumerate(steps):
             if state is None or state.at != step.at:
                 state = ledger.state_at(step.at)
-            decision, context = self._run(step, state, overlapping)
+            decision, context = self._run(step, state, (overlaps, position))
             decisions.append(decision)
             agreements.append(context.agreement)
-            activity = self.catalog.get(step.activity)
-            psychological.append(
-                activity is not None and "psychological" in activity.tags
-            )
-        advice = [
-            *aftercare_missing(steps, agreements, psychological),
-            *check_in_gap(steps, agreements),
-        ]
+        advice = plan_advice(steps, agreements, self.catalog)
         verdict = worst([d.verdict for d in decisions])
         return PlanDecision(
             verdict=verdict, decisions=tuple(decisions), findings=advice
@@ -219,33 +226,8 @@ def _findings(found: Iterable[Finding]) -> list[Finding]:
     checked = list(found)
     for item in checked:
         if not isinstance(item, Finding):
-            raise TypeError(f"returned `{item!r}`, not a finding")
+            raise TypeError("returned something that is not a finding")
     return checked
-
-
-def _rule_error(rule: Rule, error: Exception) -> Finding:
-    name = getattr(rule, "name", None) or type(rule).__name__
-    code = getattr(rule, "code", "?")
-    detail = str(error).splitlines()[0] if str(error) else ""
-    return finding(
-        "CK900",
-        f"rule `{name}` ({code}) failed with {type(error).__name__}"
-        + (f": {detail}" if detail else "")
-        + "; refused to be safe",
-    )
-
-
-def _overlapping(steps: Sequence[Step]) -> list[tuple[Step, ...]]:
-    """For each step, the other steps whose spans ``[at, end]`` meet its own."""
-    result: list[list[Step]] = [[] for _ in steps]
-    active: list[int] = []  # earlier steps that may still be running
-    for index, step in enumerate(steps):
-        active = [i for i in active if steps[i].end >= step.at]
-        for earlier in active:
-            result[earlier].append(step)
-            result[index].append(steps[earlier])
-        active.append(index)
-    return [tuple(found) for found in result]
 
 
 _default: Engine | None = None

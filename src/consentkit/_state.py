@@ -384,37 +384,30 @@ class ConsentState:
     Obtain it with `Ledger.state_at`.  It sees every event at or before `at`.
     """
 
-    history: History = attrs.field(repr=False)
+    _history: History = attrs.field(repr=False, alias="history")
     k: int
     """How many of the ledger's events it sees."""
     at: datetime
     """The time it describes."""
 
     def _fact(self, agreement: Agreement) -> AgreementFact:
-        return self.history.by_proposal[agreement.proposal_id]
-
-    def memo(self, agreement: Agreement) -> dict[object, object]:
-        """A cache for what rules derive from `agreement`'s terms alone.
-
-        Terms never change, so entries stay valid for every state.
-        """
-        return self._fact(agreement).memo
+        return self._history.by_proposal[agreement.proposal_id]
 
     @property
     def agreements(self) -> tuple[Agreement, ...]:
         """Every agreement formed so far, in order of formation."""
-        facts = self.history.agreements
+        facts = self._history.agreements
         end = bisect_left([f.seq for f in facts], self.k)
         return tuple(f.agreement for f in facts[:end])
 
     def selected(self, parties: Iterable[str]) -> Agreement | None:
         """The agreement selected for `parties` together (ended by a STOP or not)."""
-        fact = self.history.select(parties, self.at, self.k)
+        fact = self._history.select(parties, self.at, self.k)
         return None if fact is None else fact.agreement
 
     def in_force(self, parties: Iterable[str]) -> Agreement | None:
         """The agreement in force for `parties`: selected and not ended by a STOP."""
-        fact = self.history.in_force(parties, self.at, self.k)
+        fact = self._history.in_force(parties, self.at, self.k)
         return None if fact is None else fact.agreement
 
     def stop_reason(self, agreement: Agreement) -> str:
@@ -431,17 +424,17 @@ class ConsentState:
 
     def is_impaired(self, party: str) -> bool:
         """Whether `party` is declared impaired."""
-        return self.history.impaired(party, self.k)
+        return self._history.impaired(party, self.k)
 
     @property
     def any_standing_limits(self) -> bool:
         """Whether any standing limit was ever declared (a quick test)."""
-        return bool(self.history.standing)
+        return bool(self._history.standing)
 
     @property
     def anyone_impaired(self) -> bool:
         """Whether any impairment was ever declared (a quick test before asking who)."""
-        return bool(self.history.impairment)
+        return bool(self._history.impairment)
 
     def slows(self, agreement: Agreement) -> bool:
         """Whether any SLOW marked `agreement` (a quick test before asking who)."""
@@ -451,7 +444,7 @@ class ConsentState:
     @property
     def impaired(self) -> frozenset[str]:
         """Every party declared impaired."""
-        return frozenset(p for p in self.history.impairment if self.is_impaired(p))
+        return frozenset(p for p in self._history.impairment if self.is_impaired(p))
 
     def is_revoked(self, agreement: Agreement, grant: Grant, activity: str) -> bool:
         """Whether `grant`'s party has withdrawn it for `activity` (SPEC 2, Revoked)."""
@@ -464,7 +457,7 @@ class ConsentState:
 
         With `activity` None, only a withdrawal by grant id or of everything counts.
         """
-        revocations = self.history.revocations.get(grant.party)
+        revocations = self._history.revocations.get(grant.party)
         if not revocations:
             return None
         fact = self._fact(agreement)
@@ -516,12 +509,12 @@ class ConsentState:
             if own is None:
                 own = tuple(lim for lim in agreement.terms.limits if lim.party == party)
                 fact.memo[("limits", party)] = own
-            standing_limits = self.history.standing.get(party)
+            standing_limits = self._history.standing.get(party)
             if not standing_limits:
                 return own  # type: ignore[return-value]  # memo values are typed by key
             found.extend(own)  # type: ignore[arg-type]
             formed = fact.seq
-        for standing in self.history.standing.get(party, ()):
+        for standing in self._history.standing.get(party, ()):
             if standing.seq >= self.k:
                 break
             lifted = standing.lifted
@@ -533,7 +526,7 @@ class ConsentState:
     def declared_at(self, limit: Limit) -> datetime | None:
         """When `limit` was declared as a standing limit (the latest such), or None."""
         found: datetime | None = None
-        for standing in self.history.standing.get(limit.party, ()):
+        for standing in self._history.standing.get(limit.party, ()):
             if standing.seq >= self.k:
                 break
             if standing.limit == limit:
@@ -545,7 +538,7 @@ class ConsentState:
 
         Given after it formed, at or before this time, while not impaired.
         """
-        timeline = self.history.confirmations.get(party)
+        timeline = self._history.confirmations.get(party)
         if timeline is None:
             return ()
         formed = self._fact(agreement).seq
@@ -560,7 +553,7 @@ class ConsentState:
             index = bisect_left(marks.seqs, self.k)
             if not index:
                 continue
-            resumes = self.history.resumes.get(party)
+            resumes = self._history.resumes.get(party)
             if resumes is None or not resumes.any_between(
                 marks.seqs[index - 1], self.k
             ):
@@ -580,7 +573,7 @@ class ConsentState:
         kept: list[Authority] = []
         for authority in agreement.terms.protocol.authority:
             accepted = fact.accepted_seq(authority.subject)
-            revocations = self.history.revocations.get(authority.subject)
+            revocations = self._history.revocations.get(authority.subject)
             ended = revocations is not None and any(
                 event.everything for event in revocations.between(accepted, self.k)
             )
@@ -590,7 +583,7 @@ class ConsentState:
 
     def negotiation(self, proposal_id: str) -> Negotiation | None:
         """Where proposal `proposal_id` stood, or None when not yet proposed."""
-        fact = self.history.proposals.get(proposal_id)
+        fact = self._history.proposals.get(proposal_id)
         if fact is None or fact.seq >= self.k:
             return None
         return negotiation_of(fact, self.k)
@@ -598,7 +591,7 @@ class ConsentState:
     def why_no_agreement(self, party: str) -> str:
         """Why no agreement is selected for `party` now, in words (for CK103)."""
         reasons: list[str] = []
-        timeline = self.history.by_party.get(party)
+        timeline = self._history.by_party.get(party)
         formed = [] if timeline is None else timeline.between(-1, self.k)
         if formed:
             if all(f.terms.window.end <= self.at for f in formed):
@@ -607,7 +600,7 @@ class ConsentState:
                 reasons.append("its agreement's window has not begun")
             else:
                 reasons.append("no agreement's window includes this time")
-        for fact in self.history.proposals.values():
+        for fact in self._history.proposals.values():
             if fact.seq >= self.k or party not in fact.event.terms.parties:
                 continue
             if fact.status_before(self.k) is NegotiationStatus.OPEN:
@@ -642,3 +635,13 @@ def negotiation_of(fact: ProposalFact, k: int) -> Negotiation:
         accepted=accepted,
         pending=parties - accepted,
     )
+
+
+def memo(state: ConsentState, agreement: Agreement) -> dict[object, object]:
+    """The built-in rules' cache for what they derive from `agreement`'s terms.
+
+    Terms never change, so entries stay valid for every state.  It is private
+    to consentkit: custom rules are handed the state, which offers no way to
+    write into it (SPEC 3.1).
+    """
+    return state._fact(agreement).memo  # noqa: SLF001  # the one way in

@@ -45,7 +45,7 @@ from consentkit.rules._consent import (
     sides,
 )
 from consentkit.rules._house import house_rule, unknown_activity
-from consentkit.rules._limits import hard_limit, soft_limit
+from consentkit.rules._limits import hard_limit, soft_limit, unknown_limit
 from consentkit.rules._protocol import (
     equipment_missing,
     impaired,
@@ -88,6 +88,7 @@ DEFAULT_RULES: Final[tuple[Rule, ...]] = (
     slowed_cap,
     house_rule,
     outside_window,
+    unknown_limit,
     soft_limit,
     slowed,
     confirm_first,

@@ -4,13 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from consentkit._catalog import Catalog
 from consentkit._decision import Finding
 from consentkit._history import Agreement
 from consentkit._plan import Step
 from consentkit._time import format_time
 from consentkit.rules._base import finding
 
-__all__ = ["aftercare_missing", "check_in_gap"]
+__all__ = ["aftercare_missing", "check_in_gap", "plan_advice"]
+
+
+def plan_advice(
+    steps: Sequence[Step], agreements: Sequence[Agreement | None], catalog: Catalog
+) -> list[Finding]:
+    """CK301 and CK302 for a plan, given the agreement selected for each step.
+
+    The agreement is the one selected (SPEC 3.3), ended by a STOP or not; a
+    step without one gets no advice.
+    """
+    psychological = [
+        step.activity in catalog and "psychological" in catalog.risk_tags(step.activity)
+        for step in steps
+    ]
+    return [
+        *aftercare_missing(steps, agreements, psychological),
+        *check_in_gap(steps, agreements),
+    ]
 
 
 def aftercare_missing(
@@ -20,7 +39,8 @@ def aftercare_missing(
 ) -> list[Finding]:
     """CK301: a demanding step, and a party of it without aftercare.
 
-    Demanding: intensity 7 or more, or an activity tagged ``psychological``.
+    Demanding: intensity 7 or more, or an activity whose risks (SPEC 2)
+    include ``psychological``.
     """
     found: list[Finding] = []
     seen: set[tuple[str, str]] = set()
@@ -53,7 +73,8 @@ def check_in_gap(
     """CK302: a run of steps lasting longer than the check-in interval.
 
     A run: steps each starting at or before the latest end so far; the
-    interval: the smallest among the protocols of the run's steps.
+    interval: that of the protocol of the agreement selected for the run's
+    first step (SPEC 3.3); a run whose first step has none gets no advice.
     """
     found: list[Finding] = []
     index = 0
@@ -64,13 +85,9 @@ def check_in_gap(
         while last + 1 < len(steps) and steps[last + 1].at <= latest:
             last += 1
             latest = max(latest, steps[last].end)
-        intervals = [
-            a.terms.protocol.check_in_minutes
-            for a in agreements[index : last + 1]
-            if a is not None and a.terms.protocol.check_in_minutes is not None
-        ]
-        if intervals:
-            interval = min(intervals)
+        first = agreements[index]
+        interval = None if first is None else first.terms.protocol.check_in_minutes
+        if interval is not None:
             length = latest - start
             if length.total_seconds() > interval * 60:
                 minutes = int(length.total_seconds()) // 60

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
 from consentkit import _validate as v
-from consentkit._catalog import Activity, Catalog, ancestors_of, covers
+from consentkit._catalog import Activity, Catalog, ancestors_of
+from consentkit._coverage import grant_covers
+from consentkit._coverage import taken as capabilities
 from consentkit._decision import Finding, Verdict
 from consentkit._history import Agreement
 from consentkit._plan import Step
@@ -24,7 +27,10 @@ __all__ = [
     "Rule",
     "RuleContext",
     "finding",
+    "overlap_taken",
     "rule",
+    "rule_error",
+    "scratch",
 ]
 
 
@@ -32,7 +38,7 @@ __all__ = [
 #: never reused or renumbered.
 CODES: Final[dict[str, tuple[str, Verdict | None, str]]] = {
     "CK100": ("unknown-activity", Verdict.DENY, "the activity is not in the catalog"),
-    "CK101": ("hard-limit", Verdict.DENY, "a party's hard limit covers the activity"),
+    "CK101": ("hard-limit", Verdict.DENY, "a party's hard limit reaches the activity"),
     "CK102": ("revoked", Verdict.DENY, "a side's consent was revoked"),
     "CK103": ("no-agreement", Verdict.DENY, "no agreement applies to the recipient"),
     "CK104": (
@@ -60,6 +66,11 @@ CODES: Final[dict[str, tuple[str, Verdict | None, str]]] = {
     "CK114": ("slowed-cap", Verdict.DENY, "the intensity is above a SLOW's cap"),
     "CK115": ("house-rule", Verdict.DENY, "the house rules ban the activity"),
     "CK116": ("outside-window", Verdict.DENY, "the step ends after the window"),
+    "CK117": (
+        "unknown-limit",
+        Verdict.DENY,
+        "a limit names an activity or tag the catalog does not know",
+    ),
     "CK201": ("soft-limit", Verdict.RENEGOTIATE, "a soft limit awaits being addressed"),
     "CK202": ("slowed", Verdict.RENEGOTIATE, "a party's SLOW awaits their RESUME"),
     "CK203": ("confirm-first", Verdict.RENEGOTIATE, "a grant awaits its confirmation"),
@@ -68,6 +79,37 @@ CODES: Final[dict[str, tuple[str, Verdict | None, str]]] = {
     "CK900": ("rule-error", Verdict.DENY, "a rule raised"),
 }
 BUILTIN_CODES: Final = frozenset(CODES)
+
+
+def _safely(read: Callable[[], object], fallback: str) -> str:
+    """`read()` as text, or `fallback` when reading or printing it fails."""
+    try:
+        value = read()
+        return value if isinstance(value, str) else fallback
+    except Exception:  # noqa: BLE001  # a failing rule's own name may fail too
+        return fallback
+
+
+def rule_error(rule: object, error: BaseException) -> Finding:
+    """The CK900 finding for a rule that failed; it never raises (SPEC 3.1).
+
+    Whatever the rule or its error do when asked for their name or text (an
+    exception that cannot be printed, a `name` that raises), the finding is
+    built, so the engine refuses instead of letting the error escape.
+    """
+    name = _safely(lambda: rule.name, "")  # type: ignore[attr-defined]
+    if not name:
+        name = _safely(lambda: type(rule).__name__, "a custom rule")
+    code = _safely(lambda: rule.code, "?")  # type: ignore[attr-defined]
+    kind = _safely(lambda: type(error).__name__, "an error")
+    detail = _safely(lambda: str(error), "")
+    detail = detail.splitlines()[0] if detail.strip() else ""
+    return finding(
+        "CK900",
+        f"rule `{name}` ({code}) failed with {kind}"
+        + (f": {detail}" if detail else "")
+        + "; refused to be safe",
+    )
 
 
 def finding(code: str, message: str, refs: Iterable[str] = ()) -> Finding:
@@ -94,44 +136,33 @@ class HouseRules:
 
 
 class CatalogIndex:
-    """What rules look up in a catalog, computed once per engine."""
+    """What rules look up in a catalog, computed once per engine (read-only)."""
 
-    __slots__ = ("activities", "barrier", "catalog", "lineage")
+    __slots__ = ("activities", "catalog", "lineage")
+    catalog: Catalog
+    activities: Mapping[str, Activity]
+    lineage: Mapping[str, tuple[str, ...]]
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.activities: dict[str, Activity] = {a.id: a for a in catalog}
+        self.activities = MappingProxyType({a.id: a for a in catalog})
         #: For each activity, itself and its ancestors, nearest first.
-        self.lineage: dict[str, tuple[str, ...]] = {
-            a.id: (a.id, *ancestors_of(a.id)) for a in catalog
-        }
-        #: For each activity, the deepest `explicit_only` activity at or above it.
-        self.barrier: dict[str, str | None] = {}
-        for activity in catalog:
-            barrier: str | None = None
-            for candidate in (activity.id, *ancestors_of(activity.id)):
-                found = catalog.get(candidate)
-                if found is not None and "explicit_only" in found.tags:
-                    barrier = candidate
-                    break
-            self.barrier[activity.id] = barrier
+        self.lineage = MappingProxyType(
+            {a.id: (a.id, *ancestors_of(a.id)) for a in catalog}
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if hasattr(self, name):
+            raise AttributeError(f"catalog index: `{name}` is read-only")
+        object.__setattr__(self, name, value)
 
     def grant_covers(self, grant: Grant, activity: str) -> bool:
-        """Whether `grant` covers `activity` (SPEC 2, Grant; law 4).
-
-        Exactly its own activity, or with `include_subtypes` its subtree
-        except what lies at or beneath an ``explicit_only`` activity below it.
-        """
-        if grant.activity == activity:
-            return True
-        if not grant.include_subtypes or not covers(grant.activity, activity):
-            return False
-        barrier = self.barrier.get(activity)
-        return barrier is None or len(barrier) <= len(grant.activity)
+        """Whether `grant` covers `activity` (SPEC 2, Grant; law 4)."""
+        return grant_covers(grant, activity, self.catalog)
 
 
 class RuleContext:
-    """What a rule may read besides the step.
+    """What a rule may read besides the step; it is read-only (SPEC 3.1).
 
     Attributes:
         state: The consent state at the step's time.
@@ -139,57 +170,90 @@ class RuleContext:
             (ended by a STOP or not), or None.
         catalog: The engine's catalog.
         overlapping: In `check_plan`, the plan's other steps overlapping this
-            one; empty in `check`.
+            one (a sequence computed on first use); empty in `check`.
         house: The engine's house rules, if any.
         in_force: `agreement` unless a STOP ended it (SPEC 3.1); rules that
             read the agreement or its protocol read this one.
         catalog_index: Lookup tables over `catalog`.
-        cache: Scratch space for what several rules derive from one step.
     """
 
     __slots__ = (
         "_activities",
         "_activity",
+        "_overlapping",
+        "_scratch",
         "_step",
+        "_taken",
         "agreement",
-        "cache",
         "catalog",
         "catalog_index",
         "house",
         "in_force",
-        "overlapping",
         "state",
     )
+    state: ConsentState
+    agreement: Agreement | None
+    catalog: Catalog
+    house: HouseRules | None
+    catalog_index: CatalogIndex
+    in_force: Agreement | None
+    _overlapping: Sequence[Step] | Callable[[], Sequence[Step]]
+    _scratch: dict[str, Any]
+    _activities: Mapping[str, Activity]
+    _step: Step | None
+    _activity: Activity | None
+    _taken: Callable[[], frozenset[str]] | None
 
     def __init__(  # noqa: PLR0913, PLR0917  # the context, spelled out
         self,
         state: ConsentState,
         agreement: Agreement | None,
         catalog: Catalog,
-        overlapping: tuple[Step, ...] = (),
+        overlapping: Sequence[Step] | Callable[[], Sequence[Step]] = (),
         house: HouseRules | None = None,
         index: CatalogIndex | None = None,
+        *,
+        taken: Callable[[], frozenset[str]] | None = None,
     ) -> None:
-        self.state = state
-        self.agreement = agreement
-        self.catalog = catalog
-        self.overlapping = overlapping
-        self.house = house
-        self.catalog_index = CatalogIndex(catalog) if index is None else index
-        self.cache: dict[str, Any] = {}
-        self.in_force = (
+        put = object.__setattr__
+        put(self, "_taken", taken)
+        put(self, "state", state)
+        put(self, "agreement", agreement)
+        put(self, "catalog", catalog)
+        put(self, "_overlapping", overlapping)
+        put(self, "house", house)
+        put(self, "catalog_index", CatalogIndex(catalog) if index is None else index)
+        put(self, "_scratch", {})
+        put(
+            self,
+            "in_force",
             agreement
             if agreement is not None and state.stop(agreement) is None
-            else None
+            else None,
         )
-        self._activities = self.catalog_index.activities
-        self._step: Step | None = None
-        self._activity: Activity | None = None
+        put(self, "_activities", self.catalog_index.activities)
+        put(self, "_step", None)
+        put(self, "_activity", None)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"rule context: `{name}` is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"rule context: `{name}` is read-only")
+
+    @property
+    def overlapping(self) -> Sequence[Step]:
+        """In `check_plan`, the other steps overlapping this one; else empty."""
+        found = self._overlapping
+        if callable(found):
+            found = found()
+            object.__setattr__(self, "_overlapping", found)
+        return found
 
     def for_step(self, step: Step) -> RuleContext:
         """Remember `step`'s activity, which every rule asks for."""
-        self._step = step
-        self._activity = self._activities.get(step.activity)
+        object.__setattr__(self, "_step", step)
+        object.__setattr__(self, "_activity", self._activities.get(step.activity))
         return self
 
     def __repr__(self) -> str:
@@ -201,6 +265,30 @@ class RuleContext:
         if step is self._step:
             return self._activity
         return self._activities.get(step.activity)
+
+
+def overlap_taken(context: RuleContext, step: Step) -> frozenset[str]:
+    """What the steps overlapping `step` with its recipient take away (CK111).
+
+    In `check_plan` the engine answers from a sweep over the plan; a context
+    built by hand falls back to reading `overlapping`.
+    """
+    taken = context._taken  # noqa: SLF001  # the engine's own fact
+    if taken is not None:
+        return taken()
+    found: set[str] = set()
+    for other in context.overlapping:
+        if other.recipient == step.recipient and other.activity in context.catalog:
+            found |= capabilities(context.catalog.risk_tags(other.activity))
+    return frozenset(found)
+
+
+def scratch(context: RuleContext) -> dict[str, Any]:
+    """The built-in rules' shared cache for one step's check.
+
+    Private to consentkit: a custom rule is handed a context it cannot write.
+    """
+    return context._scratch  # noqa: SLF001  # the one way in
 
 
 @runtime_checkable

@@ -12,6 +12,7 @@ from consentkit._catalog import ancestors_of, covers
 from consentkit._decision import Finding
 from consentkit._history import Agreement
 from consentkit._plan import Step
+from consentkit._state import memo as terms_memo
 from consentkit._terms import (
     CheckInWithin,
     Condition,
@@ -26,7 +27,7 @@ from consentkit._terms import (
     Spotter,
 )
 from consentkit._time import format_time
-from consentkit.rules._base import RuleContext, finding, rule
+from consentkit.rules._base import RuleContext, finding, rule, scratch
 
 __all__ = [
     "Side",
@@ -74,7 +75,7 @@ class Side:
 def _index(
     context: RuleContext, agreement: Agreement, party: str, role: Role
 ) -> tuple[dict[str, list[tuple[int, Grant]]], dict[str, list[tuple[int, Grant]]]]:
-    memo = context.state.memo(agreement)
+    memo = terms_memo(context.state, agreement)
     key = ("grants", party, role.value)
     found = memo.get(key)
     if found is None:
@@ -103,7 +104,7 @@ def candidates(  # noqa: PLR0913, PLR0917  # the side, spelled out
     with the agreement.
     """
     index = context.catalog_index
-    memo = context.state.memo(agreement)
+    memo = terms_memo(context.state, agreement)
     key = ("candidates", index, party, role.value, activity, admits)
     cached = memo.get(key)
     if cached is not None:
@@ -240,7 +241,7 @@ def sides(step: Step, context: RuleContext) -> tuple[Side, ...]:
 
     Empty when no agreement is in force or the activity is unknown (SPEC 3.1).
     """
-    cached = context.cache.get("sides")
+    cached = scratch(context).get("sides")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     agreement = context.in_force
@@ -262,7 +263,7 @@ def sides(step: Step, context: RuleContext) -> tuple[Side, ...]:
                 for p in sorted(step.present)
             ),
         )
-    context.cache["sides"] = found
+    scratch(context)["sides"] = found
     return found
 
 
@@ -276,7 +277,7 @@ def basis(step: Step, context: RuleContext) -> tuple[str, ...]:
 
 def _report(code: str, step: Step, context: RuleContext) -> tuple[Finding, ...]:
     """The findings of `code` among the unmet sides (all codes found in one pass)."""
-    found: dict[str, tuple[Finding, ...]] | None = context.cache.get("side_findings")
+    found: dict[str, tuple[Finding, ...]] | None = scratch(context).get("side_findings")
     if found is None:
         found = {}
         agreement = context.in_force
@@ -287,7 +288,7 @@ def _report(code: str, step: Step, context: RuleContext) -> tuple[Finding, ...]:
                 *found.get(side.code, ()),
                 _finding(side, step, agreement),
             )
-        context.cache["side_findings"] = found
+        scratch(context)["side_findings"] = found
     return found.get(code, ())
 
 

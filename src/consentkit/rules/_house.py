@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from consentkit._catalog import covers
+from consentkit._coverage import reaches
 from consentkit._decision import Finding
 from consentkit._plan import Step
 from consentkit.rules._base import RuleContext, finding, rule
@@ -28,18 +29,30 @@ def unknown_activity(step: Step, context: RuleContext) -> Iterable[Finding]:
 
 @rule("CK115")
 def house_rule(step: Step, context: RuleContext) -> Iterable[Finding]:
-    """SPEC 3.3: the engine's house rules ban the activity (subtree) or a tag of it."""
+    """SPEC 3.3: the house bans an activity reaching the step's, or one of its risks."""
     house = context.house
     activity = context.activity(step)
     if house is None or activity is None:
         return ()
     found = [
-        finding("CK115", f"the house bans `{banned}`, which covers `{activity.id}`")
+        finding("CK115", f"the house bans `{banned}`, {_relation(banned, activity.id)}")
         for banned in sorted(house.banned_activities)
-        if covers(banned, activity.id)
+        if reaches(banned, activity.id)
     ]
+    risks = context.catalog.risk_tags(activity.id)
     found.extend(
-        finding("CK115", f"the house bans activities tagged `{tag}`: `{activity.id}`")
-        for tag in sorted(house.banned_tags & activity.tags)
+        finding(
+            "CK115",
+            f"the house bans activities tagged `{tag}`: `{activity.id}`"
+            + ("" if tag in activity.tags else " (something beneath it carries it)"),
+        )
+        for tag in sorted(house.banned_tags & risks)
     )
     return found
+
+
+def _relation(banned: str, activity: str) -> str:
+    """How a ban on `banned` reaches a step on `activity`, in words."""
+    if covers(banned, activity):
+        return f"which covers `{activity}`"
+    return f"which a step on `{activity}` may turn out to be"

@@ -6,16 +6,17 @@ import functools
 from collections.abc import Iterable, Iterator
 
 from consentkit._catalog import Activity, covers
+from consentkit._coverage import known_limit, limit_reaches
 from consentkit._decision import Finding
 from consentkit._history import Agreement
 from consentkit._plan import Step
 from consentkit._serialize import digest
 from consentkit._terms import Limit, LimitKind, Role
 from consentkit._time import format_time
-from consentkit.rules._base import RuleContext, finding, rule
+from consentkit.rules._base import RuleContext, finding, rule, scratch
 from consentkit.rules._consent import sides
 
-__all__ = ["hard_limit", "roles", "soft_limit"]
+__all__ = ["hard_limit", "roles", "soft_limit", "unknown_limit"]
 
 
 def roles(step: Step) -> Iterator[tuple[str, Role]]:
@@ -29,13 +30,6 @@ def roles(step: Step) -> Iterator[tuple[str, Role]]:
         yield party, Role.WITNESS
 
 
-def limit_covers(limit: Limit, activity: Activity) -> bool:
-    """Whether `limit` covers `activity`, by subtree or by tag."""
-    if limit.activity is not None:
-        return covers(limit.activity, activity.id)
-    return limit.tag in activity.tags
-
-
 def _target(limit: Limit) -> str:
     return f"`{limit.activity}`" if limit.activity is not None else f"tag `{limit.tag}`"
 
@@ -43,11 +37,11 @@ def _target(limit: Limit) -> str:
 def _applying(
     step: Step, context: RuleContext, agreement: Agreement | None, kind: LimitKind
 ) -> list[tuple[str, Role, Limit, Activity]]:
-    """The limits of `kind` in effect covering the step, each with its party and role.
+    """The limits of `kind` in effect reaching the step, each with its party and role.
 
     Both kinds are found in one pass and kept in the context's cache.
     """
-    found = context.cache.get("limits")
+    found = scratch(context).get("limits")
     if found is None:
         found = []
         activity = context.activity(step)
@@ -57,10 +51,23 @@ def _applying(
         if activity is not None and not nothing:
             for party, role in roles(step):
                 for limit in context.state.limits(party, agreement):
-                    if role in limit.roles and limit_covers(limit, activity):
+                    if role in limit.roles and limit_reaches(
+                        limit, activity.id, context.catalog
+                    ):
                         found.append((party, role, limit, activity))
-        context.cache["limits"] = found
+        scratch(context)["limits"] = found
     return [item for item in found if item[2].kind is kind]
+
+
+def _reach(limit: Limit, activity: Activity) -> str:
+    """How a limit reaches the step's activity, in words (SPEC 2)."""
+    if limit.activity is None:
+        if limit.tag in activity.tags:
+            return f"`{activity.id}` carries it"
+        return f"something beneath `{activity.id}` carries it"
+    if covers(limit.activity, activity.id):
+        return f"covers `{activity.id}`"
+    return f"a step on `{activity.id}` may turn out to be `{limit.activity}`"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -96,8 +103,8 @@ def hard_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
         found.append(
             finding(
                 "CK101",
-                f"{party} has a hard limit on {_target(limit)} (covers "
-                f"`{activity.id}`) in role {role.value}, {where}{note}",
+                f"{party} has a hard limit on {_target(limit)} "
+                f"({_reach(limit, activity)}) in role {role.value}, {where}{note}",
                 refs,
             )
         )
@@ -135,10 +142,50 @@ def soft_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
         found.append(
             finding(
                 "CK201",
-                f"{party} has a soft limit on {_target(limit)} (covers "
-                f"`{activity.id}`) in role {role.value}, {where}: ask {party} "
-                "to confirm it in the scene",
+                f"{party} has a soft limit on {_target(limit)} "
+                f"({_reach(limit, activity)}) in role {role.value}, {where}: ask "
+                f"{party} to confirm it in the scene",
                 refs,
             )
         )
+    return found
+
+
+@rule("CK117")
+def unknown_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
+    """SPEC 3.3: a limit in effect names what the catalog cannot tell.
+
+    An activity not in the catalog, or a tag no activity carries and SPEC 2
+    does not name: nobody can tell what it forbids, so it fails closed.
+    """
+    if context.activity(step) is None:
+        return ()  # CK100 alone
+    agreement = context.in_force
+    state = context.state
+    if not state.any_standing_limits and (
+        agreement is None or not agreement.terms.limits
+    ):
+        return ()
+    found: list[Finding] = []
+    for party, role in roles(step):
+        for limit in state.limits(party, agreement):
+            if role not in limit.roles or known_limit(limit, context.catalog):
+                continue
+            where, refs = _where(limit, agreement, context)
+            what = (
+                f"activity `{limit.activity}`, which is not in catalog "
+                f"`{context.catalog.name}`"
+                if limit.activity is not None
+                else f"tag `{limit.tag}`, which no activity of catalog "
+                f"`{context.catalog.name}` carries"
+            )
+            found.append(
+                finding(
+                    "CK117",
+                    f"{party} has a {limit.kind.value} limit on {what} "
+                    f"(in role {role.value}, {where}): nobody can tell what it "
+                    "forbids, so it is refused to be safe",
+                    refs,
+                )
+            )
     return found

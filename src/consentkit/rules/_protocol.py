@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from consentkit._catalog import Activity, covers
+from consentkit._catalog import covers
+from consentkit._coverage import taken as capabilities
+from consentkit._coverage import usable
 from consentkit._decision import Finding
 from consentkit._history import Agreement
 from consentkit._plan import Step
+from consentkit._state import memo as terms_memo
 from consentkit._terms import Signal, SignalMeaning
-from consentkit.rules._base import RuleContext, finding, rule
+from consentkit.rules._base import RuleContext, finding, overlap_taken, rule
 
 __all__ = [
-    "TAKES",
     "equipment_missing",
     "impaired",
     "no_stop_signal",
@@ -20,13 +22,6 @@ __all__ = [
     "outside_authority",
     "stop_signals",
 ]
-
-#: The capability each risk tag takes away from the recipient.
-TAKES = {
-    "impairs_speech": "voice",
-    "restrains_hands": "free_hand",
-    "impairs_vision": "sight",
-}
 
 
 @rule("CK109")
@@ -53,7 +48,7 @@ def impaired(step: Step, context: RuleContext) -> Iterable[Finding]:
 
 def stop_signals(context: RuleContext, agreement: Agreement) -> tuple[Signal, ...]:
     """The protocol's STOP signals (remembered with the agreement)."""
-    memo = context.state.memo(agreement)
+    memo = terms_memo(context.state, agreement)
     found = memo.get("stops")
     if found is None:
         found = tuple(
@@ -82,12 +77,6 @@ def no_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]:
     )
 
 
-def _taken(activity: Activity | None) -> frozenset[str]:
-    if activity is None:
-        return frozenset()
-    return frozenset(TAKES[tag] for tag in activity.tags if tag in TAKES)
-
-
 @rule("CK111")
 def no_usable_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: no STOP signal stays usable once this step takes capabilities.
@@ -99,13 +88,14 @@ def no_usable_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]
     if agreement is None or activity is None:
         return ()
     stops = stop_signals(context, agreement)
-    taken = _taken(activity)
-    for other in context.overlapping:
-        if other.recipient == step.recipient:
-            taken |= _taken(context.catalog.get(other.activity))
-    if not stops or not taken:
+    if not stops:
         return ()  # without STOP signals, CK110 alone
-    if any(not (s.all_needs & taken) for s in stops):
+    # SPEC 2: risks are inherited upward, so a step on a category takes what
+    # anything beneath it takes.
+    taken = capabilities(context.catalog.risk_tags(activity.id)) | overlap_taken(
+        context, step
+    )
+    if not taken or any(usable(s, taken) for s in stops):
         return ()
     lost = " and ".join(sorted(taken))
     if len(stops) == 1:
@@ -130,14 +120,18 @@ def equipment_missing(step: Step, context: RuleContext) -> Iterable[Finding]:
     activity = context.activity(step)
     if agreement is None or activity is None:
         return ()
-    missing = activity.requires - agreement.terms.protocol.equipment
+    missing = (
+        context.catalog.required_equipment(activity.id)
+        - agreement.terms.protocol.equipment
+    )
     if not missing:
         return ()
     items = ", ".join(f"`{item}`" for item in sorted(missing))
+    beneath = "" if missing <= activity.requires else " (or something beneath it)"
     return (
         finding(
             "CK112",
-            f"`{activity.id}` requires {items}, not listed in the protocol of "
+            f"`{activity.id}`{beneath} requires {items}, not listed in the protocol of "
             f"`{agreement.proposal_id}`",
             (agreement.proposal_id,),
         ),
