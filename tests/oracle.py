@@ -72,8 +72,30 @@ ALLOW = "allow"
 RENEGOTIATE = "renegotiate"
 DENY = "deny"
 
-DENY_CODES = frozenset(f"CK{n}" for n in range(100, 117))
+DENY_CODES = frozenset(f"CK{n}" for n in range(100, 118))
 RENEGOTIATE_CODES = frozenset({"CK201", "CK202", "CK203"})
+
+# SPEC §2 Catalog: "tags are risk attributes rules read -- at least ...".  A
+# limit naming one of these is understood even where no activity carries it.
+NAMED_TAGS = frozenset(
+    {
+        "impairs_speech",
+        "restrains_hands",
+        "impairs_vision",
+        "restricts_movement",
+        "breath_risk",
+        "circulation_risk",
+        "breaks_skin",
+        "electrical",
+        "heat",
+        "leaves_marks",
+        "requires_training",
+        "psychological",
+        "involves_nudity",
+        "recording",
+        "explicit_only",
+    }
+)
 
 # SPEC §2 Protocol: "Activities take capabilities away: `impairs_speech` takes
 # `voice`, `restrains_hands` takes `free_hand`, `impairs_vision` takes `sight`."
@@ -409,7 +431,35 @@ def parties_of(step: Step) -> frozenset[str]:
     return frozenset(parties)
 
 
-def limit_applies(limit: Limit, kind: LimitKind, step: Step, act: Activity) -> bool:
+def beneath(act_id: str, acts: dict[str, Activity]) -> list[Activity]:
+    """The activity with this id and every activity beneath it."""
+    return [a for a in acts.values() if covers(act_id, a.id)]
+
+
+def risk_tags(act_id: str, acts: dict[str, Activity]) -> set[str]:
+    """SPEC §2 "Risks are inherited upward": its tags and all beneath it.
+
+    "except that explicit_only is never inherited".
+    """
+    found = {t for a in beneath(act_id, acts) for t in a.tags if t != "explicit_only"}
+    if "explicit_only" in acts[act_id].tags:
+        found.add("explicit_only")
+    return found
+
+
+def required_equipment(act_id: str, acts: dict[str, Activity]) -> set[str]:
+    """SPEC §2: "its own requires plus that of every activity beneath it"."""
+    return {item for a in beneath(act_id, acts) for item in a.requires}
+
+
+def reaches(target: str, activity: str) -> bool:
+    """SPEC §2: a limit by activity L reaches X "when L covers X or X covers L"."""
+    return covers(target, activity) or covers(activity, target)
+
+
+def limit_applies(
+    limit: Limit, kind: LimitKind, step: Step, acts: dict[str, Activity]
+) -> bool:
     """SPEC §2 Limit: the limit, of that kind, binds this step."""
     if limit.kind is not kind:
         return False
@@ -417,11 +467,21 @@ def limit_applies(limit: Limit, kind: LimitKind, step: Step, act: Activity) -> b
     role = roles_in(step).get(limit.party)
     if role is None or role not in limit.roles:
         return False
-    # "every activity the limit's activity covers, or every activity carrying
-    # the tag".
+    # It reaches the step's activity by activity either way, or by a risk tag.
     if limit.activity is not None:
-        return covers(limit.activity, step.activity)
-    return limit.tag is not None and limit.tag in act.tags
+        return reaches(limit.activity, step.activity)
+    return limit.tag is not None and limit.tag in risk_tags(step.activity, acts)
+
+
+def limit_unknown(limit: Limit, step: Step, acts: dict[str, Activity]) -> bool:
+    """CK117: a limit binding the party's role names what the catalog lacks."""
+    role = roles_in(step).get(limit.party)
+    if role is None or role not in limit.roles:
+        return False
+    if limit.activity is not None:
+        return limit.activity not in acts
+    carried = {t for a in acts.values() for t in a.tags}
+    return limit.tag not in carried and limit.tag not in NAMED_TAGS
 
 
 def lifted(history: History, declared_at: int, limit: Limit, until: int) -> bool:
@@ -664,7 +724,7 @@ def soft_limit_codes(
     """CK201: a soft limit in effect, neither addressed nor confirmed."""
     sides = {side[0]: side for side in sides_of(step)}
     for limit in limits_in_effect(history, agreement):
-        if not limit_applies(limit, LimitKind.SOFT, step, act):
+        if not limit_applies(limit, LimitKind.SOFT, step, acts):
             continue
         # "one of their side's candidates (3.2) addresses it specifically --
         # names the limit's activity or something beneath it; for a tag limit,
@@ -745,11 +805,11 @@ def signal_codes(
     for other in [step, *overlapping]:
         if other.recipient != step.recipient:
             continue
-        other_act = acts.get(other.activity)
-        if other_act is None:
+        if other.activity not in acts:
             continue
+        # SPEC §2: CK111 reads risks, inherited upward.
         for tag, capability in TAKES.items():
-            if tag in other_act.tags:
+            if tag in risk_tags(other.activity, acts):
                 taken.add(capability)
     for signal in stops:
         # "needs are the capabilities giving it takes -- voice (implied for
@@ -796,11 +856,14 @@ def agreement_codes(
     codes: set[str] = set()
     protocol = agreement.terms.protocol
 
-    # CK101: "a HARD limit in effect (standing, or in the agreement) covering
-    # the activity, by subtree or by tag, in the role they take".
+    # CK101: "a HARD limit in effect (standing, or in the agreement) that
+    # reaches the activity ... in the role they take"; CK117: any limit in
+    # effect naming what the catalog cannot tell.
     for limit in limits_in_effect(history, agreement):
-        if limit_applies(limit, LimitKind.HARD, step, act):
+        if limit_applies(limit, LimitKind.HARD, step, acts):
             codes.add("CK101")
+        if limit_unknown(limit, step, acts):
+            codes.add("CK117")
 
     # CK102, CK105, CK106, CK107, CK203: the sides (§3.2).
     codes |= side_codes(history, agreement, step, acts)
@@ -813,8 +876,9 @@ def agreement_codes(
     # CK110, CK111: STOP signals.
     codes |= signal_codes(agreement, step, overlapping, acts)
 
-    # CK112: "the activity requires equipment the protocol does not list".
-    if not act.requires <= protocol.equipment:
+    # CK112: "the activity requires equipment the protocol does not list",
+    # read as its risks (SPEC §2).
+    if not required_equipment(act.id, acts) <= protocol.equipment:
         codes.add("CK112")
 
     # CK113: authority.
@@ -832,13 +896,15 @@ def agreement_codes(
     return codes
 
 
-def house_code(house: HouseRulesLike | None, act: Activity) -> set[str]:
-    """CK115: "the engine's house rules ban the activity (subtree) or a tag"."""
+def house_code(
+    house: HouseRulesLike | None, act: Activity, acts: dict[str, Activity]
+) -> set[str]:
+    """CK115: the house bans an activity that reaches it, or one of its risks."""
     if house is None:
         return set()
-    if any(covers(banned, act.id) for banned in house.banned_activities):
+    if any(reaches(banned, act.id) for banned in house.banned_activities):
         return {"CK115"}
-    if act.tags & house.banned_tags:
+    if risk_tags(act.id, acts) & house.banned_tags:
         return {"CK115"}
     return set()
 
@@ -909,9 +975,11 @@ def decide(
         # protocol report anything more -- CK101 for standing limits (with
         # every lift in the ledger up to the step counted) and CK115".
         for limit in standing_limits(history, end):
-            if limit_applies(limit, LimitKind.HARD, step, act):
+            if limit_applies(limit, LimitKind.HARD, step, acts):
                 codes.add("CK101")
-        codes |= house_code(house, act)
+            if limit_unknown(limit, step, acts):
+                codes.add("CK117")
+        codes |= house_code(house, act, acts)
         found = frozenset(codes)
         return verdict_of(found), found
 
@@ -925,6 +993,6 @@ def decide(
         acts=acts,
         overlapping=overlapping,
     )
-    codes |= house_code(house, act)
+    codes |= house_code(house, act, acts)
     found = frozenset(codes)
     return verdict_of(found), found

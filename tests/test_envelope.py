@@ -150,7 +150,18 @@ def test_envelope_leaves_out_limits() -> None:
         grants=pair("impact", subtypes=True),
         limits=[hard(tag="leaves_marks"), soft("impact.spanking")],
     )
-    assert _caps(agreeing(ledger)) == {"impact": None}
+    assert _caps(agreeing(ledger)) == {}
+    # Without the tag limit only the soft limit's reach stays out: it reaches
+    # `impact.spanking`, the activities beneath it, and `impact` above it.
+    ledger = scene(
+        grants=pair("impact", subtypes=True),
+        limits=[soft("impact.spanking")],
+        protocol=protocol(equipment=["first_aid_kit"]),
+    )
+    assert set(_caps(agreeing(ledger))) == {
+        "impact.crop",
+        "impact.flogging",
+    }
 
 
 def test_envelope_lists_max_duration_conditions() -> None:
@@ -205,10 +216,15 @@ def test_envelope_leaves_out_what_the_protocol_cannot_support() -> None:
 def test_envelope_respects_house_rules() -> None:
     """House bans keep activities out of the envelope."""
     engine = Engine(house=HouseRules(banned_tags=frozenset({"leaves_marks"})))
-    ledger = scene(grants=[*pair("impact", subtypes=True)])
+    ledger = scene(
+        grants=[*pair("sensation", subtypes=True)],
+        protocol=protocol(equipment=["first_aid_kit"]),
+    )
+    # Everything that may leave marks is out, categories above it included.
     assert _caps(agreeing(ledger, engine=engine)) == {
-        "impact": None,
-        "impact.spanking": None,
+        "sensation.electro": None,
+        "sensation.soft_touch": None,
+        "sensation.tickling": None,
     }
 
 

@@ -28,6 +28,7 @@ from helpers import (
     hard,
     outcome,
     pair,
+    protocol,
     receives,
     scene,
     soft,
@@ -149,9 +150,30 @@ def test_ck101_sibling_activity_is_not_covered() -> None:
 
 
 def test_ck101_tag_not_carried_is_not_covered() -> None:
-    """A tag limit leaves activities without the tag allowed (boundary)."""
+    """A tag limit leaves activities without the tag, in or beneath them, allowed."""
+    ledger = scene(grants=pair("sensation.tickling"), limits=[hard(tag="leaves_marks")])
+    assert outcome(check(step("sensation.tickling"), ledger)) == ALLOWED
+
+
+def test_ck101_tag_carried_beneath_a_category_reaches_it() -> None:
+    """A step on a category is refused when anything beneath it carries the tag."""
     ledger = scene(grants=pair("impact.spanking"), limits=[hard(tag="leaves_marks")])
-    assert outcome(check(step("impact.spanking"), ledger)) == ALLOWED
+    decision = check(step("impact.spanking"), ledger)
+    assert outcome(decision) == (Verdict.DENY, {"CK101"})
+    assert "something beneath `impact.spanking` carries it" in decision.explain()
+
+
+def test_ck101_activity_limit_reaches_the_category_above() -> None:
+    """A hard limit on caning refuses a step on `impact`, which may be caning."""
+    ledger = scene(
+        grants=pair("impact", subtypes=True),
+        limits=[hard("impact.caning")],
+        protocol=protocol(equipment=["first_aid_kit"]),
+    )
+    decision = check(step("impact"), ledger)
+    assert outcome(decision) == (Verdict.DENY, {"CK101"})
+    assert "may turn out to be `impact.caning`" in decision.explain()
+    assert outcome(check(step("impact.crop"), ledger)) == ALLOWED
 
 
 def test_ck101_limit_in_another_role_does_not_bind() -> None:

@@ -63,7 +63,7 @@ def _reach(limit: Limit, activity: Activity) -> str:
     """How a limit reaches the step's activity, in words (SPEC 2)."""
     if limit.activity is None:
         if limit.tag in activity.tags:
-            return f"`{activity.id}` carries it"
+            return f"covers `{activity.id}`"
         return f"something beneath `{activity.id}` carries it"
     if covers(limit.activity, activity.id):
         return f"covers `{activity.id}`"
