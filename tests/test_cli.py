@@ -351,13 +351,13 @@ BAD = (
         "tampered-verify",
         ("verify", "tampered.json"),
         2,
-        err=("tampered.json: tampered ledger: entry 1: ",),
+        err=("tampered.json: tampered ledger: data.entries[1]: ",),
     ),
     Case(
         "tampered-check",
         ("check", FIRST_PLAN, "--ledger", "tampered.json"),
         2,
-        err=("tampered.json: tampered ledger: entry 1: ",),
+        err=("tampered.json: tampered ledger: data.entries[1]: ",),
     ),
     Case(
         "unknown-kind",

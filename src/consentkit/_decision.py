@@ -8,6 +8,7 @@ from consentkit import _validate as v
 from consentkit._enum import Choice
 from consentkit._plan import Step
 from consentkit._terms import CONDITIONS, Condition
+from consentkit._text import one_line
 from consentkit._time import format_time
 
 __all__ = ["Allowance", "Decision", "Finding", "PlanDecision", "Verdict", "worst"]
@@ -78,8 +79,12 @@ class Finding:
         return found
 
     def explain(self) -> str:
-        """The finding as one line: code, rule name and message."""
-        return f"{self.code} {self.rule}: {self.message}"
+        """The finding as one line: code, rule name and message.
+
+        Control characters and line breaks in them are shown escaped, so a
+        finding always renders as exactly one line (SPEC 3.1).
+        """
+        return one_line(f"{self.code} {self.rule}: {self.message}")
 
 
 def _render_step(step: Step) -> str:

@@ -13,16 +13,17 @@ from __future__ import annotations
 import json
 import re
 from itertools import accumulate
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 from typing import overload as typing_overload
 
 import attrs
 
-from consentkit import _migrations
+from consentkit import _migrations, _serialize
 from consentkit import _validate as v
+from consentkit._canonical import digest_data
 from consentkit._catalog import Catalog
 from consentkit._decision import Decision, PlanDecision
-from consentkit._errors import DecodeError
+from consentkit._errors import DecodeError, LedgerError, TamperedLedger
 from consentkit._events import Event
 from consentkit._history import Entry
 from consentkit._ledger import Ledger
@@ -31,10 +32,7 @@ from consentkit._serialize import (
     UNIONS,
     converter,
     decode,
-    digest,
-    from_dict,
     key_suffix,
-    to_dict,
 )
 from consentkit._terms import Terms
 
@@ -51,6 +49,8 @@ __all__ = [
     "loads",
     "to_dict",
 ]
+
+T = TypeVar("T")
 
 #: The ``format`` every document's envelope names.
 FORMAT: Final = "consentkit"
@@ -109,22 +109,53 @@ class LedgerData:
     )
 
 
-def _is_ledger(tp: Any) -> bool:
-    return tp is Ledger
-
-
-def _unstructure_ledger(ledger: Ledger) -> dict[str, Any]:
+def _ledger_data(ledger: Ledger) -> dict[str, Any]:
     entry = converter.get_unstructure_hook(Entry)
     return {"entries": [entry(e) for e in ledger]}
 
 
-def _structure_ledger(data: Any, _: Any) -> Ledger:
-    entries = converter.structure(data, LedgerData).entries
-    return Ledger._from_entries(entries)  # noqa: SLF001  # the ledger's own reader
+def _read(tp: Any, data: Any, root: str) -> Any:
+    """Read `data` as `tp`; a ledger through its entries, chain and rules."""
+    if tp is not Ledger:
+        return decode(tp, data, root)
+    entries = decode(LedgerData, data, root).entries
+    try:
+        return Ledger._from_entries(entries)  # noqa: SLF001  # the ledger's own reader
+    except LedgerError as error:
+        path = f"{root}.entries[{error.seq}]".lstrip(".")
+        raise DecodeError([(path, f"ledger rule {error.rule}: {error}")]) from None
+    except TamperedLedger as error:
+        path = f"{root}.entries[{error.seq}]".lstrip(".")
+        raise TamperedLedger(error.seq, error.message, path=path) from None
 
 
-converter.register_unstructure_hook_func(_is_ledger, _unstructure_ledger)
-converter.register_structure_hook_func(_is_ledger, _structure_ledger)
+# The ledger is converted here, explicitly, rather than by teaching the shared
+# converter a hook when this module is imported: what `to_dict` answers must
+# not depend on which modules happen to be loaded.
+
+
+def to_dict(obj: Any) -> Any:
+    """Return the record (or ledger) as plain JSON types."""
+    if isinstance(obj, Ledger):
+        return _ledger_data(obj)
+    return _serialize.to_dict(obj)
+
+
+def from_dict(cls: type[T], data: Any) -> T:
+    """Read a record (or a ledger) of type `cls` from plain JSON types.
+
+    Raises:
+        DecodeError: Listing every problem, each with its path.
+        TamperedLedger: For a ledger whose hash chain does not hold.
+    """
+    return _read(cls, data, "")  # type: ignore[no-any-return]
+
+
+def digest(obj: Any) -> str:
+    """Return ``sha256:<hex>`` of the RFC 8785 canonical form of ``to_dict(obj)``."""
+    if isinstance(obj, Ledger):
+        return digest_data(_ledger_data(obj))
+    return _serialize.digest(obj)
 
 
 # -- reading and writing documents ---------------------------------------------
@@ -393,4 +424,4 @@ def loads(
     if not isinstance(given, str | bytes):
         raise TypeError(f"must be text or bytes, got `{type(given).__name__}`")
     found, data = _open(_parse(given, max_size), kind)
-    return decode(KINDS[found], data, "data")
+    return _read(KINDS[found], data, "data")

@@ -52,11 +52,16 @@ class TamperedLedger(ConsentkitError, ValueError):
 
     Attributes:
         seq: The first entry whose chain is broken.
+        message: What does not hold there.
+        path: The entry's JSON path when read from a document
+            (``data.entries[3]``), else None.
     """
 
-    def __init__(self, seq: int, message: str) -> None:
+    def __init__(self, seq: int, message: str, *, path: str | None = None) -> None:
         self.seq = seq
-        super().__init__(f"entry {seq}: {message}")
+        self.message = message
+        self.path = path
+        super().__init__(f"{path or f'entry {seq}'}: {message}")
 
 
 class DecodeError(ConsentkitError, ValueError):

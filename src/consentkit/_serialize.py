@@ -13,7 +13,9 @@ record is built and are reported against the field they name.
 
 This module lies below the ledger, which hashes its events with `to_dict`
 and `digest`, so it knows nothing of the ledger itself: `_documents`, above
-the ledger, teaches this converter to write and read a `Ledger`.
+the ledger, writes and reads a `Ledger` explicitly; this converter is never
+taught anything after it is built, so its answers never depend on import
+order.
 """
 
 from __future__ import annotations
@@ -565,9 +567,20 @@ def make_converter() -> cattrs.Converter:
 converter: Final = make_converter()
 
 
+_JSON_TYPES: Final = (str, int, float, bool, type(None), list, dict)
+
+
 def to_dict(obj: Any) -> Any:
-    """Return the record as plain JSON types (dicts, lists, strings, numbers)."""
-    return converter.unstructure(obj)
+    """Return the record as plain JSON types (dicts, lists, strings, numbers).
+
+    Raises:
+        TypeError: `obj` is nothing this converter writes (a ledger is
+            written by `consentkit.to_dict`, above the ledger).
+    """
+    data = converter.unstructure(obj)
+    if data is obj and not isinstance(obj, _JSON_TYPES):
+        raise TypeError(f"to_dict: cannot write a `{type(obj).__name__}`")
+    return data
 
 
 def from_dict(cls: type[T], data: Any) -> T:
