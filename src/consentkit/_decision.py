@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from consentkit import _validate as v
-from consentkit._enum import Choice
+from consentkit._enum import Choice, coerce
 from consentkit._plan import Step
 from consentkit._terms import CONDITIONS, Condition
 from consentkit._text import one_line
@@ -39,6 +41,10 @@ def worst(verdicts: list[Verdict]) -> Verdict:
     return max(verdicts, key=_SEVERITY.__getitem__, default=Verdict.ALLOW)
 
 
+def _to_verdict(value: Any) -> Any:
+    return coerce(Verdict, value)
+
+
 @attrs.frozen(kw_only=True)
 class Finding:
     """One rule's result for a step or a plan.
@@ -54,7 +60,10 @@ class Finding:
 
     code: str = attrs.field(validator=v.party_id)
     rule: str = attrs.field(validator=v.party_id)
-    verdict: Verdict | None = attrs.field(validator=v.optional(v.enum_member(Verdict)))
+    verdict: Verdict | None = attrs.field(
+        converter=_to_verdict,
+        validator=v.optional(v.enum_member(Verdict)),
+    )
     message: str = attrs.field(validator=v.text)
     refs: tuple[str, ...] = attrs.field(
         default=(), converter=v.to_tuple, validator=v.texts
@@ -117,7 +126,9 @@ class Decision:
             actor, then present parties in sorted order); empty otherwise.
     """
 
-    verdict: Verdict = attrs.field(validator=v.enum_member(Verdict))
+    verdict: Verdict = attrs.field(
+        converter=_to_verdict, validator=v.enum_member(Verdict)
+    )
     step: Step = attrs.field(validator=v.instance_of(Step))
     findings: tuple[Finding, ...] = attrs.field(
         default=(), converter=v.to_tuple, validator=v.instances(Finding)
@@ -171,7 +182,9 @@ class PlanDecision:
         findings: Plan-level advice (verdict None).
     """
 
-    verdict: Verdict = attrs.field(validator=v.enum_member(Verdict))
+    verdict: Verdict = attrs.field(
+        converter=_to_verdict, validator=v.enum_member(Verdict)
+    )
     decisions: tuple[Decision, ...] = attrs.field(
         converter=v.to_tuple, validator=v.instances(Decision)
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from typing import Any, TypeVar
 
-__all__ = ["Choice"]
+__all__ = ["Choice", "coerce"]
 
 
 class Choice(enum.Enum):
@@ -16,3 +17,20 @@ class Choice(enum.Enum):
     """
 
     __hash__ = object.__hash__
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def coerce(cls: type[E], value: Any) -> Any:
+    """Turn a value of the enum `cls` (``"give"``) into its member (``Role.GIVE``).
+
+    Records accept an enum's lowercase value wherever the enum is expected,
+    as they accept lists for sets; anything else is left for the field's
+    validator to report.
+    """
+    if isinstance(value, str):
+        for member in cls:
+            if member.value == value:
+                return member
+    return value

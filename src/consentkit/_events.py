@@ -8,11 +8,12 @@ here check only their own fields.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeAlias
+from typing import Any, NoReturn, TypeAlias
 
 import attrs
 
 from consentkit import _validate as v
+from consentkit._enum import coerce
 from consentkit._terms import Limit, LimitKind, Terms
 
 __all__ = [
@@ -29,7 +30,12 @@ __all__ = [
     "Revoked",
     "SignalGiven",
     "Withdrawn",
+    "unhandled",
 ]
+
+
+def _to_limit_kind(value: Any) -> Any:
+    return coerce(LimitKind, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -147,7 +153,10 @@ class LimitLifted(_Event):
     It takes effect only for agreements formed after it.
     """
 
-    kind: LimitKind = attrs.field(validator=v.enum_member(LimitKind))
+    kind: LimitKind = attrs.field(
+        converter=_to_limit_kind,
+        validator=v.enum_member(LimitKind),
+    )
     activity: str | None = attrs.field(
         default=None, validator=v.optional(v.activity_id)
     )
@@ -213,3 +222,13 @@ EVENTS: tuple[type[Event], ...] = (
     ImpairmentDeclared,
     ImpairmentCleared,
 )
+
+
+def unhandled(event: NoReturn) -> NoReturn:
+    """Fail on an event no branch handled; type checkers prove it unreachable.
+
+    Every place that branches on the kind of event ends with it (as
+    ``typing.assert_never`` would), so an event type added later is a type
+    error there, and a refusal at run time, never a silent fall-through.
+    """
+    raise AssertionError(f"unhandled event `{type(event).__name__}`")

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import attrs
 
 from consentkit import _validate as v
-from consentkit._enum import Choice
+from consentkit._enum import Choice, coerce
 from consentkit._events import EVENTS, Event
 from consentkit._terms import Terms
 
@@ -81,6 +81,10 @@ class NegotiationStatus(Choice):
     SUPERSEDED = "superseded"
 
 
+def _to_negotiation_status(value: Any) -> Any:
+    return coerce(NegotiationStatus, value)
+
+
 @attrs.frozen(kw_only=True)
 class Agreement:
     """Terms every party accepted; formed at the last counted acceptance.
@@ -119,7 +123,10 @@ class Negotiation:
 
     proposal_id: str = attrs.field(validator=v.party_id)
     proposer: str = attrs.field(validator=v.party_id)
-    status: NegotiationStatus = attrs.field(validator=v.enum_member(NegotiationStatus))
+    status: NegotiationStatus = attrs.field(
+        converter=_to_negotiation_status,
+        validator=v.enum_member(NegotiationStatus),
+    )
     accepted: frozenset[str] = attrs.field(
         converter=v.to_frozenset, validator=v.party_ids
     )

@@ -30,11 +30,13 @@ from consentkit._events import (
     Revoked,
     SignalGiven,
     Withdrawn,
+    unhandled,
 )
 from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
 from consentkit._serialize import digest, to_dict
 from consentkit._state import ConsentState, History, negotiation_of
 from consentkit._terms import Limit, LimitKind, Terms
+from consentkit._time import format_time
 
 __all__ = ["Ledger", "chain_digest"]
 
@@ -401,8 +403,8 @@ def _check(core: _Core, event: Event) -> None:  # noqa: C901, PLR0912
     if core.times and event.at < core.times[-1]:
         raise _refuse(
             "time-order",
-            f"at: `{event.at.isoformat()}` is before the last event "
-            f"(`{core.times[-1].isoformat()}`); times never go backwards",
+            f"at: `{format_time(event.at)}` is before the last event "
+            f"(`{format_time(core.times[-1])}`); times never go backwards",
             core,
         )
     if isinstance(event, SignalGiven | ImpairmentDeclared | Confirmed):
@@ -476,10 +478,15 @@ def _check(core: _Core, event: Event) -> None:  # noqa: C901, PLR0912
                 f"`{event.by}` has no standing {event.kind.value} limit on `{target}`",
                 core,
             )
-    elif event.by == event.party:
-        raise _refuse(
-            "self-clearing", f"`{event.by}` may not clear their own impairment", core
-        )
+    elif isinstance(event, ImpairmentCleared):
+        if event.by == event.party:
+            raise _refuse(
+                "self-clearing",
+                f"`{event.by}` may not clear their own impairment",
+                core,
+            )
+    else:
+        unhandled(event)
 
 
 def _check_revoked(core: _Core, event: Revoked) -> None:

@@ -22,6 +22,7 @@ from consentkit._events import (
     Confirmed,
     Declined,
     Event,
+    ImpairmentCleared,
     ImpairmentDeclared,
     LimitDeclared,
     LimitLifted,
@@ -29,6 +30,7 @@ from consentkit._events import (
     Revoked,
     SignalGiven,
     Withdrawn,
+    unhandled,
 )
 from consentkit._history import Agreement, FrozenMap, Negotiation, NegotiationStatus
 from consentkit._terms import Authority, Grant, Limit, Signal, SignalMeaning, Terms
@@ -193,7 +195,7 @@ class History:
 
     # -- writing ---------------------------------------------------------
 
-    def apply(  # noqa: C901  # one branch per event type
+    def apply(  # noqa: C901, PLR0912  # one branch per event type
         self, event: Event, terms_digest: str | None = None
     ) -> None:
         """Record the facts `event` establishes; the ledger has checked its rules.
@@ -234,8 +236,10 @@ class History:
                 standing.lifted = seq
         elif isinstance(event, ImpairmentDeclared):
             self.impairment.setdefault(event.party, Timeline()).add(seq, True)  # noqa: FBT003
-        else:
+        elif isinstance(event, ImpairmentCleared):
             self.impairment.setdefault(event.party, Timeline()).add(seq, False)  # noqa: FBT003
+        else:
+            unhandled(event)
         self.count = seq + 1
 
     def lifted_by(self, event: LimitLifted) -> list[StandingLimit]:

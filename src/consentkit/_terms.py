@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 
 from consentkit import _validate as v
-from consentkit._enum import Choice
+from consentkit._enum import Choice, coerce
 
 __all__ = [
     "Aftercare",
@@ -75,6 +75,30 @@ _minutes = v.positive_int(v.MAX_MINUTES)
 _roles = v.frozen_set(v.enum_member(Role), non_empty=True)
 
 
+def _roles_of(value: Any) -> Any:
+    """A set of roles, each given as a `Role` or its value."""
+    found: Any = v.to_frozenset(value)  # not a set when the value was none
+    if isinstance(found, frozenset) and any(isinstance(r, str) for r in found):
+        return frozenset(coerce(Role, r) for r in found)
+    return found
+
+
+def _to_limit_kind(value: Any) -> Any:
+    return coerce(LimitKind, value)
+
+
+def _to_role(value: Any) -> Any:
+    return coerce(Role, value)
+
+
+def _to_signal_kind(value: Any) -> Any:
+    return coerce(SignalKind, value)
+
+
+def _to_signal_meaning(value: Any) -> Any:
+    return coerce(SignalMeaning, value)
+
+
 @attrs.frozen(kw_only=True)
 class Limit:
     """Something a party will not do (HARD) or will do only once addressed (SOFT).
@@ -90,14 +114,17 @@ class Limit:
     """
 
     party: str = attrs.field(validator=v.party_id)
-    kind: LimitKind = attrs.field(validator=v.enum_member(LimitKind))
+    kind: LimitKind = attrs.field(
+        converter=_to_limit_kind,
+        validator=v.enum_member(LimitKind),
+    )
     activity: str | None = attrs.field(
         default=None, validator=v.optional(v.activity_id)
     )
     tag: str | None = attrs.field(default=None, validator=v.optional(v.name))
     roles: frozenset[Role] = attrs.field(
         default=frozenset({Role.GIVE, Role.RECEIVE}),
-        converter=v.to_frozenset,
+        converter=_roles_of,
         validator=_roles,
     )
     note: str = attrs.field(default="", validator=v.text)
@@ -186,7 +213,7 @@ class Grant:
 
     id: str = attrs.field(validator=v.party_id)
     party: str = attrs.field(validator=v.party_id)
-    role: Role = attrs.field(validator=v.enum_member(Role))
+    role: Role = attrs.field(converter=_to_role, validator=v.enum_member(Role))
     activity: str = attrs.field(validator=v.activity_id)
     counterparties: frozenset[str] | None = attrs.field(
         default=None,
@@ -223,8 +250,14 @@ class Signal:
     """
 
     cue: str = attrs.field(validator=v.party_id)
-    kind: SignalKind = attrs.field(validator=v.enum_member(SignalKind))
-    meaning: SignalMeaning = attrs.field(validator=v.enum_member(SignalMeaning))
+    kind: SignalKind = attrs.field(
+        converter=_to_signal_kind,
+        validator=v.enum_member(SignalKind),
+    )
+    meaning: SignalMeaning = attrs.field(
+        converter=_to_signal_meaning,
+        validator=v.enum_member(SignalMeaning),
+    )
     needs: frozenset[str] = attrs.field(
         default=frozenset(), converter=v.to_frozenset, validator=v.names
     )

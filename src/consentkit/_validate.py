@@ -256,13 +256,15 @@ def boolean(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 
 def enum_member(cls: type[enum.Enum]) -> Validator:
-    """A member of the enum `cls`."""
+    """A member of the enum `cls` (`to_enum` turns its values into members)."""
     choices = ", ".join(f"`{m.value}`" for m in cls)
 
     def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, cls):
             raise _bad(
-                instance, attribute, f"must be one of {choices}, got {show(value)}"
+                instance,
+                attribute,
+                f"must be a `{cls.__name__}` (one of {choices}), got {show(value)}",
             )
 
     return validate
