@@ -328,7 +328,10 @@ def _narrowed(draw: st.DrawFn, catalog: ck.Catalog) -> ck.Catalog:
         return catalog
     parents = {a.id.rpartition(".")[0] for a in catalog}
     leaves = [a.id for a in catalog if a.id not in parents]
-    dropped = draw(st.sets(st.sampled_from(leaves), min_size=1, max_size=3))
+    if len(leaves) < 2:
+        return catalog
+    most = min(3, len(leaves) - 1)
+    dropped = draw(st.sets(st.sampled_from(leaves), min_size=1, max_size=most))
     return ck.Catalog(
         name=catalog.name,
         version=catalog.version,

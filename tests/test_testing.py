@@ -74,7 +74,7 @@ def test_hypothesis_is_not_a_runtime_dependency() -> None:
     # Our own interpreter running our own code: nothing untrusted.
     done = subprocess.run([sys.executable, "-c", code], check=False)  # noqa: S603
     assert done.returncode == 0
-    assert "pip install hypothesis" in (testing.__doc__ or "")
+    assert "pip install consentkit[testing]" in (testing.__doc__ or "")
 
 
 def test_every_strategy_is_exported() -> None:

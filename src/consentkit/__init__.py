@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    __version__: str
     from consentkit._catalog import Activity, Catalog, default_catalog
     from consentkit._decision import Allowance, Decision, Finding, PlanDecision, Verdict
     from consentkit._documents import digest, dumps, from_dict, loads, to_dict
@@ -198,6 +199,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
+    if name == "__version__":  # read on first use: the metadata is slow to load
+        about = importlib.import_module("consentkit._about")
+        globals()[name] = found = about.version()
+        return found
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'consentkit' has no attribute {name!r}")
@@ -207,4 +212,4 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted({*__all__, "__version__", "rules", "testing"})

@@ -140,11 +140,23 @@ class Engine:
         return Decision.trusted(verdict, step, tuple(findings), basis), context
 
     def check(self, step: Step, ledger: Ledger) -> Decision:
-        """Decide one step against the consent in force at `step.at`."""
+        """Decide one step against the consent in force at `step.at`.
+
+        Raises:
+            TypeError: `step` is not a `Step` or `ledger` not a `Ledger`.
+        """
+        _expect("check", step, Step, Plan, "use `check_plan` for a `Plan`")
+        _expect_ledger("check", ledger)
         return self._run(step, ledger.state_at(step.at))[0]
 
     def check_plan(self, plan: Plan, ledger: Ledger) -> PlanDecision:
-        """Decide each step of `plan` at its own time, then add plan-level advice."""
+        """Decide each step of `plan` at its own time, then add plan-level advice.
+
+        Raises:
+            TypeError: `plan` is not a `Plan` or `ledger` not a `Ledger`.
+        """
+        _expect("check_plan", plan, Plan, Step, "use `check` for a `Step`")
+        _expect_ledger("check_plan", ledger)
         steps = plan.steps
         overlaps = PlanOverlaps(steps, self.catalog)
         decisions: list[Decision] = []
@@ -172,7 +184,12 @@ class Engine:
         the chosen grants' caps and any SLOW cap, and the `MaxDuration` and
         `ConfirmFirst` conditions later steps must still meet.  Activities
         needing a spotter or a confirmation not yet given are not listed.
+
+        Raises:
+            TypeError: An argument is not of the kind named.
+            ValueError: `at` is a naive time.
         """
+        _expect_envelope(ledger, actor, recipient, at)
         state = ledger.state_at(at)
         found: list[Allowance] = []
         for activity in self.catalog:
@@ -209,6 +226,43 @@ class Engine:
                 )
             )
         return tuple(found)
+
+
+def _expect(
+    function: str, value: object, wanted: type, swapped: type, hint: str
+) -> None:
+    """Refuse an argument of the wrong kind with a TypeError saying what was wanted."""
+    if isinstance(value, wanted):
+        return
+    got = type(value).__name__
+    detail = hint if isinstance(value, swapped) else f"got a `{got}`"
+    if isinstance(value, Ledger):
+        detail = "got a `Ledger`: the arguments are (step or plan, ledger)"
+    elif isinstance(value, list | tuple) and wanted is Plan:
+        detail = f"got a `{got}`: build one with `Plan(steps=...)`"
+    raise TypeError(f"{function}: expected a `{wanted.__name__}`; {detail}")
+
+
+def _expect_envelope(
+    ledger: object, actor: object, recipient: object, at: object
+) -> None:
+    _expect_ledger("envelope", ledger)
+    for name, party in (("actor", actor), ("recipient", recipient)):
+        if not isinstance(party, str):
+            got = type(party).__name__
+            raise TypeError(f"envelope: {name}: expected a party id, got a `{got}`")
+    if not isinstance(at, datetime):
+        got = type(at).__name__
+        raise TypeError(f"envelope: at: expected a datetime, got a `{got}`")
+    if at.utcoffset() is None:
+        raise ValueError("envelope: at: must be timezone-aware, got a naive time")
+
+
+def _expect_ledger(function: str, ledger: object) -> None:
+    if not isinstance(ledger, Ledger):
+        raise TypeError(
+            f"{function}: expected a `Ledger`, got a `{type(ledger).__name__}`"
+        )
 
 
 def _verdict(findings: list[Finding]) -> Verdict:

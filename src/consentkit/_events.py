@@ -77,7 +77,7 @@ class Accepted(_Event):
     """
 
     proposal_id: str = attrs.field(validator=v.party_id)
-    terms_digest: str = attrs.field(validator=v.party_id)
+    terms_digest: str = attrs.field(validator=v.digest_text)
 
 
 @attrs.frozen(kw_only=True)

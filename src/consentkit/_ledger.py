@@ -18,6 +18,7 @@ from typing import Any, overload
 from consentkit._canonical import canonical_trusted, digest_bytes
 from consentkit._errors import LedgerError, TamperedLedger
 from consentkit._events import (
+    EVENTS,
     Accepted,
     Confirmed,
     Declined,
@@ -143,8 +144,10 @@ class Ledger:
         The facts are built once per ledger and shared; this is a binary
         search, so asking again at a later time costs no replay.
         """
+        if not isinstance(at, datetime):
+            raise TypeError(f"state_at: expected a datetime, got {_kind(at)}")
         if at.utcoffset() is None:
-            raise ValueError("at: must be timezone-aware")
+            raise ValueError("state_at: at: must be timezone-aware, got a naive time")
         k = bisect_right(self._core.times, at, 0, self._n)
         return ConsentState(self._history(), k, at)
 
@@ -172,6 +175,8 @@ class Ledger:
             LedgerError: The event breaks a ledger rule (named in `rule`);
                 this ledger is unchanged.
         """
+        if not isinstance(event, EVENTS):
+            raise TypeError(f"append: expected an event, got {_kind(event)}")
         core = self._core
         with core.lock:
             if self._n != len(core.entries):
@@ -508,3 +513,8 @@ def _check_revoked(core: _Core, event: Revoked) -> None:
                 f"grants: `{grant_id}` is not a grant of `{event.by}` in {where}",
                 core,
             )
+
+
+def _kind(value: object) -> str:
+    """What a wrongly typed argument is, in words: "a `Plan`"."""
+    return f"a `{type(value).__name__}`"

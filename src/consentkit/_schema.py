@@ -388,7 +388,8 @@ def generate(kind: str) -> dict[str, Any]:
         ValueError: No such kind.
     """
     if kind not in d.KINDS:
-        raise ValueError(f"unknown kind `{kind}`")
+        kinds = ", ".join(d.KINDS)
+        raise ValueError(f"unknown kind `{kind}`; kinds: {kinds}")
     tp = d.LedgerData if kind == "ledger" else d.KINDS[kind]
     generator = _Generator()
     data = generator.of_type(tp, None)
@@ -427,8 +428,8 @@ def json_schema(kind: str) -> dict[str, Any]:
     """Return the JSON Schema (draft 2020-12) of a document kind, as shipped.
 
     Args:
-        kind: ``ledger``, ``terms``, ``plan``, ``step``, ``catalog``,
-            ``decision``, ``plan_decision`` or ``event``.
+        kind: A document kind: one of ``consentkit._documents.KINDS``
+            (``ledger``, ``terms``, ``plan``, ``step``, ...).
 
     Returns:
         A fresh copy of the schema, which the caller may change.
@@ -437,7 +438,8 @@ def json_schema(kind: str) -> dict[str, Any]:
         ValueError: No such kind.
     """
     if kind not in d.KINDS:
-        raise ValueError(f"unknown kind `{kind}`")
+        kinds = ", ".join(d.KINDS)
+        raise ValueError(f"unknown kind `{kind}`; kinds: {kinds}")
     result: dict[str, Any] = json.loads(_shipped(kind))
     return result
 

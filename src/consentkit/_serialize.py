@@ -233,9 +233,16 @@ check_position = v.position
 FIELD_CHECKS: Final[dict[tuple[type, str], Callable[..., None]]] = {}
 
 
+#: (record name, field) -> the key a document writes it under, where they differ.
+_WRITTEN: Final[dict[tuple[str, str], str]] = {}
+
+
 def _duration_fields(cls: type) -> dict[str, str]:
     attrs.resolve_types(cls)
-    return {a.name: f"{a.name}_s" for a in attrs.fields(cls) if a.type is timedelta}
+    renamed = {a.name: f"{a.name}_s" for a in attrs.fields(cls) if a.type is timedelta}
+    for name, written in renamed.items():
+        _WRITTEN[cls.__name__, name] = written
+    return renamed
 
 
 def _field_hook(
@@ -650,7 +657,8 @@ def _explain(error: BaseException) -> list[tuple[str, str]]:
     if isinstance(error, _Problem):
         return [(error.suffix, error.message)]
     if isinstance(error, InvalidRecord):
-        return [(f".{error.field}", error.rule)]
+        written = _WRITTEN.get((error.record, error.field), error.field)
+        return [(f".{written}", error.rule)]
     if isinstance(error, ForbiddenExtraKeysError):
         return [(key_suffix(k), "unknown field") for k in sorted(error.extra_fields)]
     if isinstance(error, KeyError):

@@ -17,7 +17,7 @@ whatever it wrote::
         ...
 
 This module needs Hypothesis, which consentkit itself does not depend on:
-``pip install hypothesis``.
+``pip install consentkit[testing]`` (which brings Hypothesis).
 
 Conventions, after Hypothesis' own API guide: every strategy is a plural noun
 taking keyword-only arguments; arguments that shape values accept strategies
@@ -47,7 +47,7 @@ try:
     from hypothesis import strategies as st
 except ImportError as error:  # pragma: no cover  # only without hypothesis
     raise ImportError(
-        "consentkit.testing needs Hypothesis: `pip install hypothesis`"
+        "consentkit.testing needs Hypothesis: `pip install consentkit[testing]`"
     ) from error
 
 from consentkit import _validate as v

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
+from consentkit._about import version
 from consentkit._cli import _decide, _documents
 from consentkit._cli._common import (
     EXIT_ALLOW,
@@ -54,6 +55,12 @@ def parser() -> argparse.ArgumentParser:
         "\nRun `consentkit COMMAND --help` for each command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    main_parser.add_argument(
+        "--version",
+        action=_Version,
+        nargs=0,
+        help="print the package's version and exit",
+    )
     commands = main_parser.add_subparsers(
         title="commands", dest="command", metavar="COMMAND", required=True
     )
@@ -61,6 +68,20 @@ def parser() -> argparse.ArgumentParser:
     for module in _COMMANDS:
         module.register(commands)
     return main_parser
+
+
+class _Version(argparse.Action):
+    """``--version``: reads the package's metadata only when asked."""
+
+    def __call__(  # argparse's own signature
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,  # noqa: ARG002
+        values: object,  # noqa: ARG002
+        option_string: str | None = None,  # noqa: ARG002
+    ) -> None:
+        sys.stdout.write(f"{parser.prog} {version()}\n")
+        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

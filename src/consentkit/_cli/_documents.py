@@ -8,6 +8,7 @@ import sys
 from consentkit._cli._common import (
     EXIT_ALLOW,
     EXIT_BAD_INPUT,
+    EXIT_DENY,
     BadInput,
     Commands,
     load,
@@ -81,6 +82,21 @@ def _verify(args: argparse.Namespace) -> int:
     # ledger as rebuilt, and raises TamperedLedger if it ever disagreed.
     ledger.verify()
     out(f"{args.ledger}: chain intact, {len(ledger)} entries, head {ledger.head}")
+    if args.head is not None:
+        if args.head == ledger.head:
+            out(f"{args.ledger}: ends at the expected head")
+        elif args.head in {entry.digest for entry in ledger}:
+            seq = next(e.seq for e in ledger if e.digest == args.head)
+            out(
+                f"{args.ledger}: holds the expected head at entry {seq} and "
+                f"{len(ledger) - seq - 1} entries after it"
+            )
+        else:
+            sys.stderr.write(
+                f"{args.ledger}: the expected head `{args.head}` is not in this "
+                "ledger: entries are missing or the history differs\n"
+            )
+            return EXIT_DENY
     return EXIT_ALLOW
 
 
@@ -134,3 +150,9 @@ def register(commands: Commands) -> None:
         "  consentkit verify examples/first-session/ledger.json",
     )
     verify.add_argument("ledger", metavar="LEDGER", help="a `ledger` document")
+    verify.add_argument(
+        "--head",
+        metavar="DIGEST",
+        help="the head you last saw: exit 1 unless the ledger still holds it "
+        "(a ledger cut short at its end is otherwise a valid chain)",
+    )
