@@ -13,7 +13,9 @@ over all of them; the spread of the per-round medians is printed too.
 
 Then `check_plan` over a 1,000-step plan (steps per second), and
 `Ledger.state_at` and the first `check` on a freshly built ledger (cold)
-against later calls (warm).
+against later calls (warm); last, crowded plans in which every step overlaps
+every other, each in a fresh process for its memory (``--crowded`` runs only
+these).
 """
 
 from __future__ import annotations
@@ -291,7 +293,115 @@ def bench_cold(engine: Engine, steps: dict[tuple[int, int], dict[str, Step]]) ->
     )
 
 
+CROWDS = (1_000, 2_000, 4_000, 10_000, 50_000)
+
+
+def _crowd(count: int) -> None:
+    """In this process: check a plan of `count` steps that all overlap; print JSON."""
+    import json  # noqa: PLC0415
+    import resource  # noqa: PLC0415
+    from datetime import datetime, timedelta, timezone  # noqa: PLC0415
+
+    import consentkit as ck  # noqa: PLC0415
+
+    start = datetime(2026, 3, 6, 20, 0, tzinfo=timezone.utc)
+    grants = [
+        ck.Grant(id=f"{party}-{activity}", party=party, role=role, activity=activity)
+        for activity in ("restraint.gag.ball", "restraint.rope.arms", "impact.crop")
+        for party, role in (("top", ck.Role.GIVE), ("bottom", ck.Role.RECEIVE))
+    ]
+    signals = [
+        ck.Signal(cue="red", kind=ck.SignalKind.VERBAL, meaning=ck.SignalMeaning.STOP),
+        ck.Signal(
+            cue="drop",
+            kind=ck.SignalKind.NONVERBAL,
+            meaning=ck.SignalMeaning.STOP,
+            needs={"free_hand"},
+        ),
+    ]
+    terms = ck.Terms(
+        parties={"top", "bottom"},
+        window=ck.Window(start=start, end=start + timedelta(hours=3)),
+        grants=grants,
+        protocol=ck.Protocol(signals=signals, equipment={"safety_shears"}),
+    )
+    ledger = ck.Ledger().propose(by="top", terms=terms, at=start, proposal_id="p1")
+    ledger = ledger.accept(by="top", proposal_id="p1", at=start)
+    ledger = ledger.accept(by="bottom", proposal_id="p1", at=start)
+    activities = ("restraint.gag.ball", "impact.crop", "restraint.rope.arms")
+    plan = ck.Plan(
+        steps=[
+            ck.Step(
+                actor="top",
+                recipient="bottom",
+                activity=activities[i % 3],
+                intensity=3,
+                at=start + timedelta(minutes=1),
+                duration=timedelta(minutes=30),
+            )
+            for i in range(count)
+        ]
+    )
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    began = time.perf_counter()
+    decision = ck.check_plan(plan, ledger)
+    seconds = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_mib": after / 1024,
+                "grown_mib": (after - before) / 1024,
+                "verdict": decision.verdict.value,
+            }
+        )
+    )
+
+
+def bench_crowded() -> None:
+    """`check_plan` on plans whose steps all overlap, each in a fresh process."""
+    import json  # noqa: PLC0415
+    import math  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+
+    rows = []
+    first: float | None = None
+    for count in CROWDS:
+        done = subprocess.run(  # noqa: S603  # this file, our interpreter
+            [sys.executable, __file__, "--crowd", str(count)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found = json.loads(done.stdout)
+        per = found["seconds"] / (count * math.log2(count))
+        first = per if first is None else first
+        rows.append(
+            [
+                f"{count:,}",
+                f"{found['seconds']:.2f} s",
+                f"{found['grown_mib']:.0f} MiB",
+                f"{found['peak_mib']:.0f} MiB",
+                f"{per / first:.2f}",
+                found["verdict"],
+            ]
+        )
+    print(
+        "check_plan on crowded plans: every step overlaps every other "
+        "(target for 10,000: under 1 s and 300 MB; growth no faster than n log n)"
+    )
+    header = ["steps", "time", "memory grown", "process peak", "t/(n log n) vs 1k"]
+    print(table([*header, "verdict"], rows))
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--crowd"]:
+        _crowd(int(sys.argv[2]))
+        return
+    if sys.argv[1:2] == ["--crowded"]:
+        bench_crowded()
+        return
     engine = Engine()
     scenarios = {size: build(*size) for size in SIZES}
     print(
@@ -304,6 +414,8 @@ def main() -> None:
     bench_plan(engine, scenarios)
     print()
     bench_cold(engine, steps)
+    print()
+    bench_crowded()
 
 
 if __name__ == "__main__":
