@@ -105,6 +105,55 @@ def test_law_1_hard_limits_dominate(
 
 
 @relaxed
+@given(catalogs_and_cases(), st.data())
+def test_law_10_risk_inheritance(
+    case: tuple[ck.Catalog, ck.Ledger, ck.Step], data: st.DataObject
+) -> None:
+    """A hard limit reaching anything beneath the step's activity, or above it, denies.
+
+    By tag: any tag but ``explicit_only`` carried by the activity or by any
+    activity beneath it; by activity: one covering it or one it covers.  House
+    bans reach the same way.
+    """
+    catalog, ledger, step = case
+    assume(step.activity in catalog)
+    when = _late(ledger, step)
+    assume(when is not None)
+    assert when is not None
+    party, role = data.draw(
+        st.sampled_from(
+            [
+                (step.recipient, ck.Role.RECEIVE),
+                (step.actor, ck.Role.GIVE),
+                *((p, ck.Role.WITNESS) for p in sorted(step.present)),
+            ]
+        )
+    )
+    beneath = [step.activity, *catalog.descendants(step.activity)]
+    tags = sorted({t for a in beneath for t in catalog[a].tags} - {"explicit_only"})
+    reached = [*beneath, *catalog.ancestors(step.activity)]
+    by_tag = bool(tags) and data.draw(st.booleans())
+    target = (
+        {"tag": data.draw(st.sampled_from(tags))}
+        if by_tag
+        else {"activity": data.draw(st.sampled_from(reached))}
+    )
+    limit = ck.Limit(party=party, kind=ck.LimitKind.HARD, roles={role}, **target)
+    limited = ledger.declare_limit(by=party, limit=limit, at=when)
+    engine = ck.Engine(catalog=catalog)
+    decision = engine.check(step, limited)
+    assert decision.verdict is ck.Verdict.DENY
+    assert "CK101" in decision.codes
+    house = (
+        ck.HouseRules(banned_tags={target["tag"]})
+        if by_tag
+        else ck.HouseRules(banned_activities={target["activity"]})
+    )
+    banned = ck.Engine(catalog=catalog, house=house).check(step, ledger)
+    assert "CK115" in banned.codes
+
+
+@relaxed
 @given(catalogs_and_cases())
 def test_law_2_default_deny(case: tuple[ck.Catalog, ck.Ledger, ck.Step]) -> None:
     """With no grants in any terms, every step is DENY."""
