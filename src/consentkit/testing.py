@@ -52,6 +52,7 @@ except ImportError as error:  # pragma: no cover  # only without hypothesis
 
 from consentkit import _validate as v
 from consentkit._catalog import Activity, Catalog, covers, default_catalog
+from consentkit._coverage import NAMED_TAGS
 from consentkit._decision import (
     Allowance,
     Decision,
@@ -154,21 +155,8 @@ _KEY_TAGS: Final = (
     "restrains_hands",
     "impairs_vision",
 )
-#: Every risk tag the specification names.
-_TAGS: Final = (
-    *_KEY_TAGS,
-    "restricts_movement",
-    "breath_risk",
-    "circulation_risk",
-    "breaks_skin",
-    "electrical",
-    "heat",
-    "leaves_marks",
-    "requires_training",
-    "psychological",
-    "involves_nudity",
-    "recording",
-)
+#: Every risk tag the specification names, the key ones first.
+_TAGS: Final = (*_KEY_TAGS, *sorted(NAMED_TAGS - set(_KEY_TAGS)))
 _EQUIPMENT: Final = ("safety_shears", "first_aid_kit", "gloves", "blanket", "water")
 _SEGMENTS: Final = (
     "impact",
