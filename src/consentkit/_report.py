@@ -333,13 +333,28 @@ _VERDICT: Final = {
 }
 
 
-def _label(number: int, decision: Decision, *, full: bool) -> str:
-    """A step bar's label: its number, verdict glyph, and word and codes if `full`."""
+def _label(
+    number: int, decision: Decision, bar: float, room: float
+) -> tuple[str, bool]:
+    """A step bar's label, as much of it as fits, and whether it goes inside the bar.
+
+    Number, verdict glyph, verdict and codes; inside a `bar` wide bar, or after
+    it within `room` (measured from the bar's left end).
+    """
     _, glyph = _VERDICT[decision.verdict]
-    if not full:
-        return f"{number} {glyph}"
+    word = decision.verdict.name
     codes = " ".join(decision.codes)
-    return f"{number} {glyph} {decision.verdict.name} {codes}".rstrip()
+    for label in (
+        f"{number} {glyph} {word} {codes}".rstrip(),
+        f"{number} {glyph} {word}",
+        f"{number} {glyph}",
+    ):
+        width = len(label) * _CHAR + 8
+        if width <= bar:
+            return label, True
+        if bar + width <= room:
+            return label, False
+    return glyph, True
 
 
 def _step_title(number: int, decision: Decision) -> str:
@@ -505,20 +520,24 @@ class _Page:
         plan_height = 0.0
         if self.decision is not None:
             decisions = self.decision.decisions
-            labels = [
-                _label(n, d, full=len(decisions) <= 200)
-                for n, d in enumerate(decisions, 1)
-            ]
             bars = []
-            extents = []
-            for d, label in zip(decisions, labels, strict=True):
+            for d in decisions:
                 left = axis.x(d.step.at)
-                right = max(axis.x(d.step.end), left + 18)
-                bars.append((left, right))
-                # The label goes inside the bar, or after it when it is too long:
-                # either way the row keeps it clear of the next bar.
-                extents.append((left, max(right, left + len(label) * _CHAR + 8) + 6))
-            rows, count = _rows(extents)
+                bars.append((left, max(axis.x(d.step.end), left + 18)))
+            rows, count = _rows([(a, b + 4) for a, b in bars])
+            # Each label takes the room up to the next bar of its row, and says
+            # as much as fits there: the title and the table say it all.
+            room = [axis.right - left for left, _ in bars]
+            last_in_row: dict[int, int] = {}
+            for index, row in enumerate(rows):
+                if row in last_in_row:
+                    before = last_in_row[row]
+                    room[before] = bars[index][0] - bars[before][0] - 6
+                last_in_row[row] = index
+            labels = [
+                _label(n, d, bars[n - 1][1] - bars[n - 1][0], room[n - 1])
+                for n, d in enumerate(decisions, start=1)
+            ]
             plan_height = 2 * _LANE_PAD + max(count, 1) * _STEP_ROW + 4
             back.append(
                 f'<rect class="lane-plan" x="0" y="{_f(plan_top)}" '
@@ -531,24 +550,24 @@ class _Page:
                     f'<text class="lane-sub" x="10" y="{_f(plan_top + 32)}">'
                     f"{_esc(_clip(title, _LEFT - 20))}</text>"
                 )
-            for number, (d, row, (left, right), label) in enumerate(
+            for number, (d, row, (left, right), step_label) in enumerate(
                 zip(decisions, rows, bars, labels, strict=True), start=1
             ):
                 by = plan_top + _LANE_PAD + row * _STEP_ROW
                 out.append(
-                    self._bar(number, d, left=left, right=right, y=by, label=label)
+                    self._bar(number, d, left=left, right=right, y=by, label=step_label)
                 )
             y += plan_height
         # The axis, the breaks and the STOP lines over every lane.
         out[:0] = [*back, self._axis_marks(y)]
-        for moment, labels in sorted(stop_lines.items()):
+        for moment, ids in sorted(stop_lines.items()):
             x = axis.x(moment)
-            ended = ", ".join(f"`{label}`" for label in sorted(set(labels)))
+            ended = ", ".join(f"`{pid}`" for pid in sorted(set(ids)))
             out.append(
                 f'<g class="stop-line"><title>STOP at {_esc(_time(moment))}: ended '
                 f"{_esc(ended)}</title>"
                 f'<line x1="{_f(x)}" y1="{_TOP - 8}" x2="{_f(x)}" y2="{_f(y)}"/>'
-                f'<rect class="stop-flag" x="{_f(x - 40)}" y="{_TOP - 26}" width="80" '
+                f'<rect class="stop-flag" x="{_f(x - 48)}" y="{_TOP - 26}" width="96" '
                 f'height="18" rx="3"/><text class="stop-flag-text" x="{_f(x)}" '
                 f'y="{_TOP - 13}">✕ STOP {_esc(_clock(moment))}</text></g>'
             )
@@ -593,12 +612,12 @@ class _Page:
         left: float,
         right: float,
         y: float,
-        label: str,
+        label: tuple[str, bool],
     ) -> str:
         kind, _ = _VERDICT[d.verdict]
         width = right - left
         codes = " ".join(d.codes)
-        inside = len(label) * _CHAR + 8 <= width
+        text, inside = label
         text_x = left + 4 if inside else right + 4
         where = "inside" if inside else "outside"
         height = _STEP_ROW - 6
@@ -608,7 +627,7 @@ class _Page:
             f"<title>{_esc(_step_title(number, d))}</title>"
             f'<rect x="{_f(left)}" y="{_f(y)}" width="{_f(width)}" height="{height}" '
             f'rx="3"/><text class="{where}" x="{_f(text_x)}" y="{_f(y + 16)}">'
-            f"{_esc(label)}</text></g>"
+            f"{_esc(text)}</text></g>"
         )
 
     def _axis_marks(self, bottom: float) -> str:
@@ -696,7 +715,7 @@ class _Page:
                 f"{_esc(_time(signal.at))}</strong>: {_esc(f'`{signal.by}`')} gave "
                 f"{_esc(f'`{signal.cue}`')} (STOP"
                 + (f": {_esc(reason)}" if reason else "")
-                + ", which ended agreement "
+                + "), which ended agreement "
                 + f"{_esc(f'`{band.agreement.proposal_id}`')}.</p>"
             )
         if decision is not None:
@@ -707,7 +726,11 @@ class _Page:
             ]
             if refused:
                 number, last = refused[-1]
-                word = "refused" if last.verdict is Verdict.DENY else "not yet allowed"
+                word = (
+                    "refused"
+                    if last.verdict is Verdict.DENY
+                    else "that needs a word in the scene first"
+                )
                 kind, glyph = _VERDICT[last.verdict]
                 reasons = "".join(
                     f"<li><code>{_esc(f.code)}</code> {_esc(f.rule)}: "
