@@ -96,7 +96,9 @@ class CliReference(SphinxDirective):
         container = nodes.section()
         container.document = self.state.document
         nested_parse_with_titles(
-            self.state, StringList(_rst(lines), source="consentkit._cli.parser"), container
+            self.state,
+            StringList(_rst(lines), source="consentkit._cli.parser"),
+            container,
         )
         return list(container.children)
 
@@ -132,7 +134,9 @@ class CodeTable(SphinxDirective):
         container = nodes.section()
         container.document = self.state.document
         nested_parse_with_titles(
-            self.state, StringList(_rst(lines), source="consentkit.rules.CODES"), container
+            self.state,
+            StringList(_rst(lines), source="consentkit.rules.CODES"),
+            container,
         )
         return list(container.children)
 
@@ -163,7 +167,7 @@ def documented_under(module_name: str, name: str) -> str:
 
 def _data_doc(module_name: str, name: str) -> list[str]:
     """The ``#:`` comment above `name` where the package defines it."""
-    package = importlib.import_module(module_name.split(".")[0])
+    package = importlib.import_module(module_name.split(".", maxsplit=1)[0])
     root = Path(package.__file__ or "").parent
     for path in sorted(root.rglob("*.py")):
         if path.name == "__main__.py":  # reading it would run the command line
