@@ -48,7 +48,7 @@ schemas: $(STAMP)
 
 # The documentation site, warnings as errors, built outside the tracked files.
 docs: $(STAMP)
-	$(BIN)/sphinx-build -W --keep-going -q -b html docs build/docs
+	$(BIN)/sphinx-build -E -W --keep-going -q -b html docs build/docs
 
 # Render each example's session report in headless Chromium (Debian's
 # `chromium` package) and save the screenshots the site shows.
