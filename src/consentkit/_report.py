@@ -630,7 +630,7 @@ class _Page:
             f"{_esc(text)}</text></g>"
         )
 
-    def _axis_marks(self, bottom: float) -> str:
+    def _axis_marks(self, bottom: float) -> str:  # noqa: C901  # ticks, labels, breaks
         axis = self.axis
         out = [
             (
@@ -660,18 +660,32 @@ class _Page:
                 if tick > start:
                     ticks.append(tick)
                 tick += step
-            last_x = -1e9
+            # Round times first; then, where the axis is stretched and no
+            # round time is near, the times of the marks themselves.
+            placed: list[float] = []
+            labels: list[tuple[float, datetime]] = []
             for tick in ticks:
                 x = axis.x(tick)
-                if x - last_x < 48:
-                    continue
+                if not placed or x - placed[-1] >= 48:
+                    placed.append(x)
+                    labels.append((x, tick))
+            for index in range(first, last + 1):
+                x = axis.xs[index]
+                near = bisect_left(placed, x)
+                if all(
+                    abs(placed[i] - x) >= 120
+                    for i in (near - 1, near)
+                    if 0 <= i < len(placed)
+                ):
+                    placed.insert(near, x)
+                    labels.append((x, axis.keys[index]))
+            for x, tick in labels:
                 out.append(
                     f'<line class="tick" x1="{_f(x)}" y1="{_TOP - 8}" '
                     f'x2="{_f(x)}" y2="{_f(bottom)}"/>'
                     f'<text class="clock" x="{_f(x)}" y="{_TOP - 50}">'
                     f"{_esc(_clock(tick))}</text>"
                 )
-                last_x = x
         for x, gap in axis.breaks:
             out.append(
                 f'<g class="break"><title>a gap of {_esc(_span(gap))}, not to '
