@@ -371,3 +371,16 @@ def test_the_command_refuses_bad_input(
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "report.html").exists()
+
+
+def test_a_party_in_no_agreement_has_an_empty_lane() -> None:
+    """Someone present in a step but in no agreement gets a lane that says so."""
+    ledger, plan = _example("third-person")
+    svg, text = _check_page(report(ledger, plan))
+    names = [
+        "".join(t.itertext())
+        for t in svg.iter(f"{SVG}text")
+        if t.attrib.get("class") == "lane-name"
+    ]
+    assert "party guestguest" in names
+    assert text.count("in no agreement") == 1

@@ -58,7 +58,7 @@ _LEFT: Final = 150  # the gutter holding the lane names
 _RIGHT: Final = 40
 _TOP: Final = 84  # the axis: dates, times and STOP labels
 _MIN_GAP: Final = 24  # the least distance between two distinct times
-_PX_PER_MINUTE: Final = 7.0
+_PX_PER_MINUTE: Final = 8.0
 _BREAK_AFTER: Final = 90 * 60  # a quiet gap longer than this is drawn as a break
 _BREAK_WIDTH: Final = 56
 _BAND_ROW: Final = 20
@@ -426,9 +426,13 @@ class _Page:
         for mark in self.marks:
             seen.setdefault(mark.lane)
         if self.decision is not None:
+            # Everyone a step involves has a lane: one with no band shows at a
+            # glance a party who is in no agreement.
             for d in self.decision.decisions:
                 seen.setdefault(d.step.actor)
                 seen.setdefault(d.step.recipient)
+                for party in sorted(d.step.parties):
+                    seen.setdefault(party)
         return list(seen)
 
     # -- the SVG ---------------------------------------------------------
@@ -509,6 +513,11 @@ class _Page:
                     f'<text class="band-label" x="{_f(left + 5)}" y="{_f(by + 12)}">'
                     f"{_esc(_clip(label, right - left - 10))}</text></g>"
                 )
+            if not bands:
+                back.append(
+                    f'<text class="lane-sub" x="10" y="{_f(top + 32)}">'
+                    "in no agreement</text>"
+                )
             base = top + _LANE_PAD + band_count * _BAND_ROW
             for mark, level in zip(marks_by_lane[lane], levels, strict=True):
                 cx = axis.x(mark.at)
@@ -559,11 +568,13 @@ class _Page:
                 )
             y += plan_height
         # The axis, the breaks and the STOP lines over every lane.
-        out[:0] = [*back, self._axis_marks(y)]
+        # Under the marks, so that no label is struck through: lanes, the
+        # axis, then each STOP's line across every lane.
+        under = [*back, self._axis_marks(y)]
         for moment, ids in sorted(stop_lines.items()):
             x = axis.x(moment)
             ended = ", ".join(f"`{pid}`" for pid in sorted(set(ids)))
-            out.append(
+            under.append(
                 f'<g class="stop-line"><title>STOP at {_esc(_time(moment))}: ended '
                 f"{_esc(ended)}</title>"
                 f'<line x1="{_f(x)}" y1="{_TOP - 8}" x2="{_f(x)}" y2="{_f(y)}"/>'
@@ -571,7 +582,7 @@ class _Page:
                 f'height="18" rx="3"/><text class="stop-flag-text" x="{_f(x)}" '
                 f'y="{_TOP - 13}">✕ STOP {_esc(_clock(moment))}</text></g>'
             )
-        return "\n".join(out), width, y + 10
+        return "\n".join([*under, *out]), width, y + 10
 
     def _marker(self, mark: _Mark, cx: float, cy: float) -> str:
         shape: str
@@ -888,6 +899,7 @@ text-anchor:middle}
 .step-deny rect{fill:url(#hatch-deny);stroke-width:2}.step-deny text.inside{fill:#fff}
 .step text.outside,.step-renegotiate text{fill:#1d2430}
 .step-deny text.outside{fill:#a11a10}
+.step text.outside{paint-order:stroke;stroke:#e9edf2;stroke-width:4px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:13px;color:#334;margin:8px 0}
 .legend span{white-space:nowrap}
 .key{display:inline-block;min-width:16px;padding:0 3px;text-align:center;color:#fff;
