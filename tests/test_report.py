@@ -162,12 +162,14 @@ def test_a_stop_visibly_ends_its_agreement() -> None:
 
 
 def test_a_session_without_a_stop_draws_none() -> None:
-    """With no STOP signal there is no STOP line and no stop in the summary."""
+    """With no STOP there is no STOP line; the plan's advice heads the page."""
     ledger, plan = _example("first-session")
     svg, text = _check_page(report(ledger, plan))
     assert not [g for g in svg.iter(f"{SVG}g") if g.attrib.get("class") == "stop-line"]
     assert "stopped" not in text
     assert "plan: ALLOW" in text
+    assert "Advice on the plan (it changes no verdict):" in text
+    assert "CK302" in text
 
 
 def test_a_ledger_alone_renders_without_a_plan() -> None:

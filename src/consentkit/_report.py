@@ -768,6 +768,16 @@ class _Page:
                     f"{word}: step {number}, {_esc(last.verdict.name)}</strong>: "
                     f"{_esc(render_step(last.step))}<ul>{reasons}</ul></div>"
                 )
+            if decision.findings:
+                advice = "".join(
+                    f"<li><code>{_esc(f.code)}</code> {_esc(f.rule)}: "
+                    f"{_esc(f.message)}</li>"
+                    for f in decision.findings
+                )
+                out.append(
+                    '<div class="fact fact-advice"><strong>Advice on the plan'
+                    f"</strong> (it changes no verdict):<ul>{advice}</ul></div>"
+                )
         return "\n".join(out)
 
     def table(self) -> str:
@@ -793,17 +803,11 @@ class _Page:
                 f"{d.verdict.name}</span></td>"
                 f"<td>{_esc(' '.join(d.codes))}</td><td><ul>{why}</ul></td></tr>"
             )
-        advice = "".join(
-            f"<li><code>{_esc(f.code)}</code> {_esc(f.rule)}: {_esc(f.message)}</li>"
-            for f in decision.findings
-        )
-        advice_html = f"<h2>Advice on the plan</h2><ul>{advice}</ul>" if advice else ""
         return (
             "<h2>Steps</h2><table><thead><tr><th>#</th><th>time</th><th>step</th>"
             "<th>verdict</th><th>codes</th><th>why</th></tr></thead><tbody>"
             + "\n".join(rows)
             + "</tbody></table>"
-            + advice_html
         )
 
     def render(self) -> str:
@@ -863,6 +867,7 @@ border:2px solid currentColor;margin-right:6px}
 .verdict-deny .badge{color:#a11a10;background:#fde8e6}
 .fact{margin:6px 0;padding:8px 12px;border-left:6px solid #889;background:#f5f6f8}
 .fact ul{margin:4px 0 0 0;padding-left:20px}
+.fact-advice{border-color:#1b7a75;border-left-style:dotted}
 .fact-stop{border-color:#b42318;background:#fdecea}
 .fact-deny{border-color:#b42318;border-left-style:double;border-left-width:8px}
 .fact-renegotiate{border-color:#d99a00;border-left-style:dashed}
