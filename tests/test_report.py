@@ -9,6 +9,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import consentkit
 from consentkit import (
@@ -24,6 +26,7 @@ from consentkit import (
     Terms,
     Window,
     report,
+    testing,
 )
 from consentkit._cli import main
 
@@ -386,3 +389,33 @@ def test_a_party_in_no_agreement_has_an_empty_lane() -> None:
     ]
     assert "party guestguest" in names
     assert text.count("in no agreement") == 1
+
+
+@given(
+    testing.ledgers(min_events=1, max_events=25),
+    st.integers(min_value=0, max_value=3),
+    st.data(),
+)
+@settings(max_examples=40)
+def test_any_ledger_and_plan_render_one_mark_each(
+    ledger: Ledger, steps: int, data: st.DataObject
+) -> None:
+    """Whatever the ledger and plan: the page parses, one titled mark per record."""
+    plan = data.draw(testing.plans(ledger=ledger)) if steps else None
+    svg, text = _check_page(report(ledger, plan))
+    events = _marks(svg, "data-seq")
+    assert sorted(int(g.attrib["data-seq"]) for g in events) == list(range(len(ledger)))
+    for mark, entry in zip(
+        sorted(events, key=lambda g: int(g.attrib["data-seq"])), ledger, strict=True
+    ):
+        title = mark.findtext(f"{SVG}title") or ""
+        assert f"`{entry.event.by}`" in title
+        assert "\n" not in title
+    if plan is not None:
+        assert len(_marks(svg, "data-step")) == len(plan.steps)
+        assert "plan: " in text
+    stops = [g for g in svg.iter(f"{SVG}g") if g.attrib.get("class") == "stop-line"]
+    far = datetime.max.replace(tzinfo=timezone.utc)
+    state = ledger.state_at(far)
+    stopped = {state.stop(a) for a in ledger.agreements()} - {None}
+    assert len(stops) == len({s.at for s in stopped if s is not None})
