@@ -113,7 +113,10 @@ def test_every_example_renders_a_page_with_one_mark_per_record(name: str) -> Non
     assert sorted(int(g.attrib["data-step"]) for g in steps) == list(
         range(1, len(plan.steps) + 1)
     )
+    assert svg.attrib["role"] == "group"
     for mark in [*events, *steps]:
+        # Each mark is an image for screen readers, named by its title.
+        assert mark.attrib["role"] == "img"
         title = mark.find(f"{SVG}title")
         assert title is not None
         assert title.text

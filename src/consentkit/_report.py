@@ -483,7 +483,9 @@ class _Page:
             for band, row, (left, right) in zip(bands, band_rows, extents, strict=True):
                 by = top + _LANE_PAD + row * _BAND_ROW
                 label = band.agreement.proposal_id
-                out.append(f'<g class="band"><title>{_esc(band.title)}</title>')
+                out.append(
+                    f'<g role="img" class="band"><title>{_esc(band.title)}</title>'
+                )
                 if band.stop_at is None:
                     out.append(
                         f'<rect class="band-on" x="{_f(left)}" y="{_f(by)}" '
@@ -575,7 +577,7 @@ class _Page:
             x = axis.x(moment)
             ended = ", ".join(f"`{pid}`" for pid in sorted(set(ids)))
             under.append(
-                f'<g class="stop-line"><title>STOP at {_esc(_time(moment))}: ended '
+                f'<g role="img" class="stop-line"><title>STOP at {_esc(_time(moment))}: ended '
                 f"{_esc(ended)}</title>"
                 f'<line x1="{_f(x)}" y1="{_TOP - 8}" x2="{_f(x)}" y2="{_f(y)}"/>'
                 f'<rect class="stop-flag" x="{_f(x - 48)}" y="{_TOP - 26}" width="96" '
@@ -610,7 +612,7 @@ class _Page:
             )
         dy = 4 if mark.kind != "slow" else 6
         return (
-            f'<g class="mark ev-{mark.kind}" data-seq="{mark.seq}">'
+            f'<g role="img" class="mark ev-{mark.kind}" data-seq="{mark.seq}">'
             f"<title>{_esc(mark.title)}</title>{shape}"
             f'<text x="{_f(cx)}" y="{_f(cy + dy)}">{mark.glyph}</text></g>'
         )
@@ -633,7 +635,7 @@ class _Page:
         where = "inside" if inside else "outside"
         height = _STEP_ROW - 6
         return (
-            f'<g class="mark step step-{kind}" data-step="{number}" '
+            f'<g role="img" class="mark step step-{kind}" data-step="{number}" '
             f'data-verdict="{d.verdict.name}" data-codes="{_esc(codes)}">'
             f"<title>{_esc(_step_title(number, d))}</title>"
             f'<rect x="{_f(left)}" y="{_f(y)}" width="{_f(width)}" height="{height}" '
@@ -699,7 +701,7 @@ class _Page:
                 )
         for x, gap in axis.breaks:
             out.append(
-                f'<g class="break"><title>a gap of {_esc(_span(gap))}, not to '
+                f'<g role="img" class="break"><title>a gap of {_esc(_span(gap))}, not to '
                 f'scale</title><rect x="{_f(x)}" y="{_TOP - 12}" '
                 f'width="{_BREAK_WIDTH}" height="{_f(bottom - _TOP + 12)}"/>'
                 f'<text x="{_f(x + _BREAK_WIDTH / 2)}" y="{_TOP - 36}">'
@@ -966,7 +968,7 @@ _PAGE: Final = """<!DOCTYPE html>
 {summary}
 {legend}
 <div class="scroll">
-<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}"
+<svg xmlns="http://www.w3.org/2000/svg" role="group" aria-label="{label}"
  width="{width}" height="{height}" viewBox="0 0 {width} {height}">
 <title>{label}</title>
 {defs}
