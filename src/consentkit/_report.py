@@ -577,7 +577,8 @@ class _Page:
             x = axis.x(moment)
             ended = ", ".join(f"`{pid}`" for pid in sorted(set(ids)))
             under.append(
-                f'<g role="img" class="stop-line"><title>STOP at {_esc(_time(moment))}: ended '
+                f'<g role="img" class="stop-line"><title>'
+                f"STOP at {_esc(_time(moment))}: ended "
                 f"{_esc(ended)}</title>"
                 f'<line x1="{_f(x)}" y1="{_TOP - 8}" x2="{_f(x)}" y2="{_f(y)}"/>'
                 f'<rect class="stop-flag" x="{_f(x - 48)}" y="{_TOP - 26}" width="96" '
@@ -701,8 +702,9 @@ class _Page:
                 )
         for x, gap in axis.breaks:
             out.append(
-                f'<g role="img" class="break"><title>a gap of {_esc(_span(gap))}, not to '
-                f'scale</title><rect x="{_f(x)}" y="{_TOP - 12}" '
+                f'<g role="img" class="break"><title>'
+                f"a gap of {_esc(_span(gap))}, not to scale</title>"
+                f'<rect x="{_f(x)}" y="{_TOP - 12}" '
                 f'width="{_BREAK_WIDTH}" height="{_f(bottom - _TOP + 12)}"/>'
                 f'<text x="{_f(x + _BREAK_WIDTH / 2)}" y="{_TOP - 36}">'
                 f"⋯ {_esc(_span(gap))} ⋯</text></g>"
