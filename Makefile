@@ -23,7 +23,7 @@ unit: $(STAMP)
 	$(BIN)/coverage run -m pytest -q
 	$(BIN)/coverage report
 
-test: lint typecheck unit
+test: lint typecheck unit docs
 
 demo: $(STAMP)
 	@echo '$$ consentkit check examples/first-session/plan.json --ledger examples/first-session/ledger.json'
@@ -37,7 +37,7 @@ bench: $(STAMP)
 	for b in ledger engine codec cli; do $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage build
 
 # Regenerate the JSON Schemas shipped in src/consentkit/schemas/ from the records,
 # and the Records section of docs/format.md from the schemas.
@@ -45,3 +45,13 @@ clean:
 schemas: $(STAMP)
 	$(BIN)/python -c 'import sys; from consentkit._schema import main; \
 	    sys.exit(main(["src/consentkit/schemas", "--docs", "docs/format.md"]))'
+
+# The documentation site, warnings as errors, built outside the tracked files.
+docs: $(STAMP)
+	$(BIN)/sphinx-build -E -W --keep-going -q -b html docs build/docs
+
+# Render each example's session report in headless Chromium (Debian's
+# `chromium` package) and save the screenshots the site shows.
+.PHONY: report-check
+report-check: $(STAMP)
+	$(BIN)/python docs/report_check.py

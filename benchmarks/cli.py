@@ -11,6 +11,10 @@ own time.  Both are written as documents to a temporary directory, and
 process start to exit: reading and verifying the ledger, reading the plan,
 checking every step and printing the explanation.
 
+Then ``consentkit report --ledger LEDGER --plan PLAN --out report.html`` on
+the same ledger with a plan of 1,000 steps, and on every example session:
+reading, checking and drawing the whole session as one HTML page.
+
 Then ``consentkit --help``: the start-up time, which is mostly the time to
 import the package.  Each figure is the median of several runs.
 """
@@ -47,6 +51,10 @@ DAYS = 30
 CHECK_RUNS = 5
 HELP_RUNS = 20
 TARGET_CHECK_S = 2.0
+REPORT_STEPS = 1_000
+REPORT_RUNS = 5
+TARGET_REPORT_S = 2.0
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TARGET_HELP_MS = 150.0
 
 FIRST_DAY = datetime(2026, 4, 1, tzinfo=timezone.utc)
@@ -127,10 +135,10 @@ def ledger() -> Ledger:
     return book
 
 
-def plan() -> Plan:
-    """`STEPS` steps spread evenly over the evenings, 30 seconds each."""
-    per_evening = STEPS // DAYS
-    extra = STEPS % DAYS
+def plan(count: int = STEPS) -> Plan:
+    """`count` steps spread evenly over the evenings, 30 seconds each."""
+    per_evening = count // DAYS
+    extra = count % DAYS
     steps: list[Step] = []
     for day in range(DAYS):
         start = FIRST_DAY + timedelta(days=day, hours=18)
@@ -192,6 +200,43 @@ def main() -> int:
             CHECK_RUNS,
             expect={0, 1, 3},
         )
+        short_path = Path(directory) / "short-plan.json"
+        short_path.write_text(dumps(plan(REPORT_STEPS)), encoding="utf-8")
+        page = Path(directory) / "report.html"
+        drawn = timed(
+            [
+                script,
+                "report",
+                "--ledger",
+                str(ledger_path),
+                "--plan",
+                str(short_path),
+                "--out",
+                str(page),
+            ],
+            REPORT_RUNS,
+            expect={0},
+        )
+        page_mib = page.stat().st_size / 2**20
+        examples = {
+            example.name: statistics.median(
+                timed(
+                    [
+                        script,
+                        "report",
+                        "--ledger",
+                        str(example / "ledger.json"),
+                        "--plan",
+                        str(example / "plan.json"),
+                        "--out",
+                        str(page),
+                    ],
+                    REPORT_RUNS,
+                    expect={0},
+                )
+            )
+            for example in sorted(p.parent for p in EXAMPLES.glob("*/plan.json"))
+        }
     help_runs = timed([script, "--help"], HELP_RUNS, expect={0})
     bare = timed([sys.executable, "-c", "pass"], HELP_RUNS, expect={0})
 
@@ -199,6 +244,10 @@ def main() -> int:
     help_ms = statistics.median(help_runs) * 1000
     bare_ms = statistics.median(bare) * 1000
     check_ok = check_s < TARGET_CHECK_S
+    report_s = statistics.median(drawn)
+    report_ok = report_s < TARGET_REPORT_S and all(
+        seconds < TARGET_REPORT_S for seconds in examples.values()
+    )
     help_ok = help_ms < TARGET_HELP_MS
     print(
         f"consentkit check, {STEPS:,} steps x {EVENTS:,} events, end to end: "
@@ -206,12 +255,20 @@ def main() -> int:
         f"target < {TARGET_CHECK_S:.0f} s: {'met' if check_ok else 'NOT met'}"
     )
     print(
+        f"consentkit report, {REPORT_STEPS:,} steps x {EVENTS:,} events, end to end: "
+        f"median {report_s:.2f} s (min {min(drawn):.2f}, max {max(drawn):.2f}), "
+        f"a page of {page_mib:.1f} MiB; "
+        f"target < {TARGET_REPORT_S:.0f} s: {'met' if report_ok else 'NOT met'}"
+    )
+    for name, seconds in examples.items():
+        print(f"  consentkit report, example {name}: median {seconds:.2f} s")
+    print(
         f"consentkit --help: median {help_ms:.0f} ms "
         f"(min {min(help_runs) * 1000:.0f}); "
         f"target < {TARGET_HELP_MS:.0f} ms: {'met' if help_ok else 'NOT met'} "
         f"(a bare interpreter starts in {bare_ms:.0f} ms)"
     )
-    return 0 if check_ok and help_ok else 1
+    return 0 if check_ok and help_ok and report_ok else 1
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 NAMES = sorted(path.parent.name for path in EXAMPLES.glob("*/plan.json"))
 SCRIPT = Path(sysconfig.get_path("scripts")) / "consentkit"
-SUBCOMMANDS = ("check", "validate", "schema", "catalog", "envelope", "verify")
+SUBCOMMANDS = ("check", "validate", "schema", "catalog", "envelope", "verify", "report")
 EXIT = {"allow": 0, "deny": 1, "renegotiate": 3}
 
 

@@ -23,6 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"rules"}),
     frozenset({"_engine"}),
     frozenset({"_lint", "_diff", "_preferences", "testing"}),
+    frozenset({"_report"}),
     frozenset({"_cli", "__main__", "__init__"}),
 )
 

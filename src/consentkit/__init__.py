@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
     from consentkit._ledger import Ledger
     from consentkit._plan import Plan, Step
+    from consentkit._report import report
     from consentkit._schema import json_schema
     from consentkit._state import ConsentState
     from consentkit._terms import (
@@ -106,6 +107,7 @@ _EXPORTS: dict[str, str] = {
     "Ledger": "consentkit._ledger",
     "Plan": "consentkit._plan",
     "Step": "consentkit._plan",
+    "report": "consentkit._report",
     "json_schema": "consentkit._schema",
     "ConsentState": "consentkit._state",
     "Aftercare": "consentkit._terms",
@@ -194,6 +196,7 @@ __all__ = [
     "from_dict",
     "json_schema",
     "loads",
+    "report",
     "to_dict",
 ]
 
