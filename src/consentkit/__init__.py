@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
     from consentkit._ledger import Ledger
     from consentkit._plan import Plan, Step
+    from consentkit._receipt import Proof, Receipt
     from consentkit._schema import json_schema
     from consentkit._state import ConsentState
     from consentkit._terms import (
@@ -105,6 +106,8 @@ _EXPORTS: dict[str, str] = {
     "Ledger": "consentkit._ledger",
     "Plan": "consentkit._plan",
     "Step": "consentkit._plan",
+    "Proof": "consentkit._receipt",
+    "Receipt": "consentkit._receipt",
     "json_schema": "consentkit._schema",
     "ConsentState": "consentkit._state",
     "Aftercare": "consentkit._terms",
@@ -168,8 +171,10 @@ __all__ = [
     "NonverbalSignal",
     "Plan",
     "PlanDecision",
+    "Proof",
     "Proposed",
     "Protocol",
+    "Receipt",
     "Revoked",
     "Role",
     "RuleContext",
