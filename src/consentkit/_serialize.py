@@ -273,8 +273,13 @@ def _strict_problems(
 ) -> Callable[[Mapping[str, Any]], list[Exception]] | None:
     """What `REQUIRED_ALL` and `EXACT_TIMES` add to reading `cls`, if anything."""
     fields = [f for f in attrs.fields(cls) if f.init]
+    # Fields without a default are required already; these are the others.
     required = (
-        [(renames.get(f.name, f.name), f.type) for f in fields]
+        [
+            (renames.get(f.name, f.name), f.type)
+            for f in fields
+            if f.default is not attrs.NOTHING
+        ]
         if cls in REQUIRED_ALL
         else []
     )
