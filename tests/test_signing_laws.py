@@ -199,7 +199,7 @@ def test_law_17_only_its_own_key_verifies_a_receipt(
 def test_law_17_audit_lists_exactly_the_unacknowledged_authors_entries(
     ledger: Ledger, data: st.DataObject
 ) -> None:
-    """With each author's receipt audit is ok; drop one author's: theirs are unsigned."""
+    """With each author's receipt audit is ok; drop one's: theirs are unsigned."""
     signing = _keys_for(data.draw, ledger)
     keys = _public(signing)
     authors = sorted({entry.event.by for entry in ledger})
