@@ -71,10 +71,11 @@ def _read_key(path: str) -> SigningKey:
     except OSError as error:
         reason = error.strerror or str(error)
         raise BadInput([f"{path}: {reason[:1].lower()}{reason[1:]}"]) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise BadInput([f"{path}: not a regular file"])
     with os.fdopen(fd, "rb") as file:
-        mode = os.fstat(file.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            raise BadInput([f"{path}: not a regular file"])
         if os.name == "posix" and mode & 0o077:
             shown = f"{stat.S_IMODE(mode):04o}"
             message = (
