@@ -13,6 +13,9 @@ from typing import Any
 import attrs
 import base58
 import pytest
+import rfc8785
+from hypothesis import given
+from hypothesis import strategies as st
 
 import consentkit
 from consentkit import (
@@ -24,6 +27,7 @@ from consentkit import (
     Receipt,
     TamperedLedger,
 )
+from consentkit import testing as ck_testing
 from consentkit._binding import check_binding
 from consentkit._history import Entry
 from consentkit.signing import (
@@ -706,3 +710,42 @@ def test_a_proof_record_checks_its_fields() -> None:
     ):
         with pytest.raises(InvalidRecord):
             Proof(**{**good, **change})
+
+
+@given(
+    party=ck_testing.party_ids() | st.text(min_size=1),
+    seq=st.integers(0, 2**60),
+    head=st.text(),
+    created=st.text(),
+    method=st.text(),
+    purpose=st.text(),
+)
+def test_the_signed_bytes_are_rfc_8785(  # one per field
+    *, party: str, seq: int, head: str, created: str, method: str, purpose: str
+) -> None:
+    """The receipt's signed bytes are exactly RFC 8785 of the objects they stand for."""
+    from consentkit.signing import _receipt_bytes, _receipt_config  # noqa: PLC0415
+
+    def both(make: Any, data: dict[str, Any]) -> None:
+        try:
+            expected = rfc8785.dumps(data)
+        except (rfc8785.CanonicalizationError, UnicodeEncodeError):
+            with pytest.raises((ValueError, UnicodeEncodeError)):
+                make()
+            return
+        assert make() == expected
+
+    both(
+        lambda: _receipt_bytes(party, seq, head),
+        {"party": party, "seq": seq, "head": head},
+    )
+    both(
+        lambda: _receipt_config(created, method, purpose),
+        {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-jcs-2022",
+            "created": created,
+            "verificationMethod": method,
+            "proofPurpose": purpose,
+        },
+    )
