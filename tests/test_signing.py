@@ -749,3 +749,30 @@ def test_the_signed_bytes_are_rfc_8785(  # one per field
             "proofPurpose": purpose,
         },
     )
+
+
+def test_a_core_without_a_mark_is_checked_and_still_appends() -> None:
+    """A ledger core built without `__init__` (as unpickling may) is fully checked."""
+    import threading  # noqa: PLC0415
+
+    from consentkit._ledger import _Core  # noqa: PLC0415
+
+    source = _ledger()  # its own history, which the appending below changes
+
+    def bare(entries: list[Entry]) -> Ledger:
+        core = object.__new__(_Core)
+        core.entries = entries
+        core.times = [entry.event.at for entry in entries]
+        core.history = source._core.history
+        core.lock = threading.Lock()
+        return Ledger._view(core, len(entries))
+
+    entries = list(source)
+    forged = Entry.trusted(2, entries[2].event, entries[1].digest, "sha256:" + "2" * 64)
+    with pytest.raises(TamperedLedger):
+        audit(bare([*entries[:2], forged, *entries[3:]]), [], KEYS)
+    ledger = bare(list(entries))
+    assert audit(ledger, [], KEYS).unsigned == (0, 1, 2, 3)
+    longer = ledger.signal(by="ann", cue="green", at=_at(30))
+    assert longer.head is not None
+    assert audit(longer, [], KEYS).unsigned == (0, 1, 2, 3, 4)
