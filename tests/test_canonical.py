@@ -27,6 +27,7 @@ RECORDS: dict[str, st.SearchStrategy[Any]] = {
     "decision": testing.decisions(),
     "plan_decision": testing.plan_decisions(),
     "event": testing.events(),
+    "receipt": testing.ledgers(min_events=1, max_events=6).flatmap(testing.receipts),
 }
 
 

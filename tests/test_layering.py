@@ -16,10 +16,13 @@ SRC = Path(__file__).parent.parent / "src" / "consentkit"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_errors", "_validate", "_time", "_enum", "_text", "_about"}),
     frozenset({"_catalog", "_terms", "_events", "_plan", "_history", "_decision"}),
+    frozenset({"_receipt"}),
     frozenset({"_coverage"}),
     frozenset({"_canonical", "_serialize", "_migrations"}),
     frozenset({"_state", "_ledger"}),
+    frozenset({"_binding"}),
     frozenset({"_documents", "_schema"}),
+    frozenset({"signing"}),
     frozenset({"rules"}),
     frozenset({"_engine"}),
     frozenset({"_lint", "_diff", "_preferences", "testing"}),

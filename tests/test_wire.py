@@ -54,6 +54,7 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "decision": testing.decisions(),
     "plan_decision": testing.plan_decisions(),
     "event": testing.events(),
+    "receipt": testing.ledgers(min_events=1, max_events=6).flatmap(testing.receipts),
 }
 VALIDATORS = {
     kind: jsonschema.Draft202012Validator(consentkit.json_schema(kind))
@@ -399,7 +400,8 @@ def test_a_condition_with_a_wrong_tag_is_refused() -> None:
                     "kind",
                     (
                         "must be one of `ledger`, `terms`, `plan`, `step`, `catalog`, "
-                        "`decision`, `plan_decision`, `event`, got `'diary'`"
+                        "`decision`, `plan_decision`, `event`, `receipt`, "
+                        "got `'diary'`"
                     ),
                 )
             ],

@@ -52,6 +52,7 @@ from consentkit import (
     Window,
 )
 from consentkit._documents import KINDS
+from consentkit.signing import SigningKey, sign_receipt
 
 GOLDEN = Path(__file__).parent / "golden" / "v1"
 
@@ -287,6 +288,15 @@ def golden_event() -> SignalGiven:
     return SignalGiven(by=CLIENT, cue="yellow", intensity=5, at=_at(52))
 
 
+#: The client's key in the golden receipt: seed 0, 1, ..., 31 (never a real key).
+GOLDEN_KEY = SigningKey.from_seed(bytes(range(32)))
+
+
+def golden_receipt() -> consentkit.Receipt:
+    """The client's receipt for the whole golden ledger, after the scene."""
+    return sign_receipt(golden_ledger(), party=CLIENT, key=GOLDEN_KEY, at=_at(90))
+
+
 BUILDERS: dict[str, Callable[[], object]] = {
     "ledger": golden_ledger,
     "terms": golden_terms,
@@ -296,6 +306,7 @@ BUILDERS: dict[str, Callable[[], object]] = {
     "decision": golden_decision,
     "plan_decision": golden_plan_decision,
     "event": golden_event,
+    "receipt": golden_receipt,
 }
 FILES = sorted(GOLDEN.glob("*.json"))
 

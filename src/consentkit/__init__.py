@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
     from consentkit._ledger import Ledger
     from consentkit._plan import Plan, Step
+    from consentkit._receipt import Proof, Receipt
     from consentkit._report import report
     from consentkit._schema import json_schema
     from consentkit._state import ConsentState
@@ -108,6 +109,8 @@ _EXPORTS: dict[str, str] = {
     "Plan": "consentkit._plan",
     "Step": "consentkit._plan",
     "report": "consentkit._report",
+    "Proof": "consentkit._receipt",
+    "Receipt": "consentkit._receipt",
     "json_schema": "consentkit._schema",
     "ConsentState": "consentkit._state",
     "Aftercare": "consentkit._terms",
@@ -171,8 +174,10 @@ __all__ = [
     "NonverbalSignal",
     "Plan",
     "PlanDecision",
+    "Proof",
     "Proposed",
     "Protocol",
+    "Receipt",
     "Revoked",
     "Role",
     "RuleContext",

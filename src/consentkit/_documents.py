@@ -28,6 +28,7 @@ from consentkit._events import Event
 from consentkit._history import Entry
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
+from consentkit._receipt import Receipt
 from consentkit._serialize import (
     UNIONS,
     converter,
@@ -70,6 +71,7 @@ KINDS: Final[dict[str, Any]] = {
     "decision": Decision,
     "plan_decision": PlanDecision,
     "event": Event,
+    "receipt": Receipt,
 }
 
 _KIND_BY_TYPE: Final[dict[type, str]] = {
@@ -387,6 +389,10 @@ def loads(
 def loads(
     text: str | bytes, kind: Literal["event"], *, max_size: int = ...
 ) -> Event: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["receipt"], *, max_size: int = ...
+) -> Receipt: ...
 @typing_overload
 def loads(
     text: str | bytes, kind: str | None = None, *, max_size: int = ...

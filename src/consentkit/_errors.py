@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from consentkit._enum import Choice
+
 __all__ = [
     "ConsentkitError",
     "DecodeError",
+    "InvalidKey",
     "InvalidRecord",
     "LedgerError",
+    "ReceiptProblem",
+    "SignatureError",
     "TamperedLedger",
 ]
 
@@ -75,3 +80,33 @@ class DecodeError(ConsentkitError, ValueError):
     def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(f"{p}: {m}" if p else m for p, m in self.problems))
+
+
+class InvalidKey(ConsentkitError, ValueError):
+    """A key's text is not a key of the kind expected (SPEC 8.1).
+
+    The message says what is wrong (prefix, length, alphabet, missing ``z``)
+    and never shows the key's text.
+    """
+
+
+class ReceiptProblem(Choice):
+    """Why a receipt does not verify against a ledger (SPEC 8.3), in checking order."""
+
+    UNKNOWN_PARTY = "unknown_party"
+    WRONG_KEY = "wrong_key"
+    BAD_PROOF = "bad_proof"
+    BEYOND_END = "beyond_end"
+    OTHER_HEAD = "other_head"
+
+
+class SignatureError(ConsentkitError, ValueError):
+    """A signed document or receipt does not verify.
+
+    Attributes:
+        problem: For a receipt, which `ReceiptProblem`; None for a document.
+    """
+
+    def __init__(self, message: str, problem: ReceiptProblem | None = None) -> None:
+        self.problem = problem
+        super().__init__(message)

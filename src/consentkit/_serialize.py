@@ -46,15 +46,20 @@ from consentkit._canonical import canonical_trusted, digest_bytes, digest_data
 from consentkit._errors import DecodeError, InvalidRecord, LedgerError, TamperedLedger
 from consentkit._events import EVENTS, Event
 from consentkit._history import FrozenMap
+from consentkit._receipt import Proof
 from consentkit._terms import CONDITIONS, Condition
 
 __all__ = [
     "DIGEST",
+    "EXACT_TIMES",
     "FIELD_CHECKS",
     "MAX_SECONDS",
+    "REQUIRED_ALL",
     "TAGS",
     "TIME_PATTERN",
     "UNIONS",
+    "WIRE_NAMES",
+    "WRITTEN_TIME",
     "check_digest",
     "check_position",
     "converter",
@@ -66,6 +71,7 @@ __all__ = [
     "make_converter",
     "parse_time",
     "to_dict",
+    "wire_names",
 ]
 
 T = TypeVar("T")
@@ -78,6 +84,27 @@ DIGEST: Final = v.DIGEST
 TIME_PATTERN: Final = (
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
     r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+#: Fields written under another name than the record's: the W3C spelling of a
+#: proof's fields (SPEC 8.3).  Durations are renamed ``x_s`` besides these.
+WIRE_NAMES: Final[dict[type, dict[str, str]]] = {
+    Proof: {
+        "verification_method": "verificationMethod",
+        "proof_purpose": "proofPurpose",
+        "proof_value": "proofValue",
+    },
+}
+#: Records whose every field is required on input, defaults or not.
+REQUIRED_ALL: Final[frozenset[type]] = frozenset({Proof})
+#: Time fields that must be spelt exactly as `format_time` writes them, because
+#: a signature covers their text (SPEC 8.3).
+EXACT_TIMES: Final[frozenset[tuple[type, str]]] = frozenset({(Proof, "created")})
+#: A time as written: UTC, ``Z``, and a fraction only when it is not zero.
+WRITTEN_TIME: Final = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"(?:\.(?!000000)[0-9]{6})?Z"
 )
 
 
@@ -237,12 +264,66 @@ FIELD_CHECKS: Final[dict[tuple[type, str], Callable[..., None]]] = {}
 _WRITTEN: Final[dict[tuple[str, str], str]] = {}
 
 
-def _duration_fields(cls: type) -> dict[str, str]:
+def wire_names(cls: type) -> dict[str, str]:
+    """The fields of `cls` written under another name: ``x_s``, W3C spellings."""
     attrs.resolve_types(cls)
-    renamed = {a.name: f"{a.name}_s" for a in attrs.fields(cls) if a.type is timedelta}
-    for name, written in renamed.items():
+    names = {a.name: f"{a.name}_s" for a in attrs.fields(cls) if a.type is timedelta}
+    names.update(WIRE_NAMES.get(cls, {}))
+    for name, written in names.items():
         _WRITTEN[cls.__name__, name] = written
-    return renamed
+    return names
+
+
+def _strict_problems(
+    cls: type, renames: Mapping[str, str]
+) -> Callable[[Mapping[str, Any]], list[Exception]] | None:
+    """What `REQUIRED_ALL` and `EXACT_TIMES` add to reading `cls`, if anything."""
+    fields = [f for f in attrs.fields(cls) if f.init]
+    # Fields without a default are required already; these are the others.
+    required = (
+        [
+            (renames.get(f.name, f.name), f.type)
+            for f in fields
+            if f.default is not attrs.NOTHING
+        ]
+        if cls in REQUIRED_ALL
+        else []
+    )
+    exact = [
+        renames.get(f.name, f.name) for f in fields if (cls, f.name) in EXACT_TIMES
+    ]
+    if not required and not exact:
+        return None
+
+    def problems(data: Mapping[str, Any]) -> list[Exception]:
+        found: list[Exception] = [
+            _attribute_note(KeyError(key), key, tp)
+            for key, tp in required
+            if key not in data
+        ]
+        for key in exact:
+            text = data.get(key)
+            if not isinstance(text, str):
+                continue
+            try:
+                written = format_time(parse_time(text))
+            except ValueError:
+                continue  # the field's own reader reports it
+            if written != text:
+                problem = _Problem(
+                    f"must be written exactly `{written}` (UTC, `Z`, a fraction "
+                    f"only when not zero), got {v.show(text)}"
+                )
+                found.append(_attribute_note(problem, key, datetime))
+        return found
+
+    return problems
+
+
+def _attribute_note(error: Exception, name: str, tp: Any) -> Exception:
+    notes = [*getattr(error, "__notes__", []), AttributeValidationNote("", name, tp)]
+    error.__notes__ = notes  # type: ignore[attr-defined]  # add_note is 3.11+
+    return error
 
 
 def _field_hook(
@@ -414,7 +495,7 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
 
     # -- records -------------------------------------------------------------
     def attrs_unstructure(cls: type) -> Callable[[Any], dict[str, Any]]:
-        renames = _duration_fields(cls)
+        renames = wire_names(cls)
         base: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(
             cls,
             conv,
@@ -434,7 +515,7 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
         # Two readers: a fast one for the common case of a valid record (the
         # record's own validators run once, when it is built), and a thorough
         # one, used only once the fast one failed, that reports every problem.
-        renames = _duration_fields(cls)
+        renames = wire_names(cls)
         fast_overrides: dict[str, Any] = {}
         thorough_overrides: dict[str, Any] = {}
         allowed = set()
@@ -470,13 +551,15 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
         tag = TAGS.get(cls)
         if tag is not None:
             allowed.add("type")
+        strict = _strict_problems(cls, renames)
 
-        def structure(data: Any, _: Any) -> Any:
+        def structure(data: Any, _: Any) -> Any:  # one reader, in steps
             if type(data) is not dict and not isinstance(data, Mapping):
                 raise _Problem(f"must be an object, got {v.show(data)}")
             if tag is not None and "type" in data and data["type"] != tag:
                 raise _Problem(f"must be `{tag}`, got {v.show(data['type'])}", ".type")
-            if data.keys() <= allowed:
+            more = strict(data) if strict is not None else []
+            if not more and data.keys() <= allowed:
                 try:
                     return fast(data, cls)
                 except _READ_ERRORS:
@@ -484,11 +567,18 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
             if tag is not None:
                 data = {k: value for k, value in data.items() if k != "type"}
             try:
-                return thorough(data, cls)
+                result = thorough(data, cls)
             except ClassValidationError as error:
                 if renames:
                     _rename_notes(error, renames)
+                if more:
+                    raise ClassValidationError(
+                        error.message, [*error.exceptions, *more], cls
+                    ) from None
                 raise
+            if more:
+                raise ClassValidationError(f"while reading {cls.__name__}", more, cls)
+            return result
 
         return structure
 

@@ -28,6 +28,7 @@ __all__ = [
     "activity_ids",
     "aware_time",
     "boolean",
+    "constant",
     "digest_text",
     "enum_member",
     "fail",
@@ -40,6 +41,8 @@ __all__ = [
     "optional",
     "party_id",
     "party_ids",
+    "party_problem",
+    "pattern",
     "position",
     "positive_int",
     "show",
@@ -144,6 +147,11 @@ def _check_id(value: Any) -> str | None:  # noqa: PLR0911  # one return per rule
     except UnicodeEncodeError:
         return "must be valid unicode text"
     return None
+
+
+def party_problem(value: Any) -> str | None:
+    """What is wrong with `value` as a party id, or None when it is one."""
+    return _check_id(value)
 
 
 def party_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -332,3 +340,27 @@ def texts(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
             text(instance, attribute, member)
         except InvalidRecord as error:
             raise fail(instance, f"{attribute.name}[{index}]", error.rule) from None
+
+
+def constant(expected: str) -> Validator:
+    """Exactly the string `expected` (a field that names a fixed algorithm)."""
+
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value != expected or not isinstance(value, str):
+            raise _bad(instance, attribute, f"must be `{expected}`, got {show(value)}")
+
+    return validate
+
+
+def pattern(regex: str, rule: str) -> Validator:
+    """A string matching `regex` in full; `rule` says in words what it must be.
+
+    The JSON Schema's pattern is built from the same `regex`.
+    """
+    compiled = re.compile(regex)
+
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise _bad(instance, attribute, f"{rule}, got {show(value)}")
+
+    return validate

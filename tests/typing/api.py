@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from typing_extensions import assert_type
 
 import consentkit as ck
+from consentkit import signing
 
 at = datetime(2026, 3, 1, tzinfo=timezone.utc)
 ledger = ck.Ledger()
@@ -28,3 +30,16 @@ assert_type(ck.digest(step), str)
 assert_type(ck.from_dict(ck.Step, {}), ck.Step)
 assert_type(ck.check(step, ledger).allowed, bool)
 assert_type(ck.check(step, ledger).verdict, ck.Verdict)
+
+# Receipts (SPEC 8).
+key = signing.SigningKey.from_seed(bytes(32))
+receipt = signing.sign_receipt(ledger, party="a", key=key, at=at)
+assert_type(receipt, ck.Receipt)
+assert_type(receipt.at, datetime)
+assert_type(key.public_key, signing.PublicKey)
+assert_type(signing.verify_receipt(receipt, ledger, {"a": key.public_key}), None)
+assert_type(signing.audit(ledger, [receipt], {"a": "z6Mk"}), signing.Audit)
+assert_type(signing.audit(ledger, [], {}).ok, bool)
+assert_type(signing.sign_document({}, key, created=at), dict[str, Any])
+assert_type(signing.verify_document({}), signing.PublicKey)
+assert_type(ck.loads("", "receipt"), ck.Receipt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any, cast
 
 from consentkit._cli._common import (
     EXIT_ALLOW,
@@ -13,9 +14,19 @@ from consentkit._cli._common import (
     Commands,
     load,
     out,
+    read_all,
     read_ledger,
     subparser,
 )
+from consentkit._cli._sign import (
+    add_receipt_options,
+    check_receipt_options,
+    read_receipt_inputs,
+    verify_receipts,
+)
+
+if TYPE_CHECKING:
+    from consentkit._ledger import Ledger
 
 __all__ = ["register"]
 
@@ -76,28 +87,39 @@ def _catalog(args: argparse.Namespace) -> int:
     return EXIT_ALLOW
 
 
+def _check_head(args: argparse.Namespace, ledger: Ledger) -> int:
+    """``--head``: whether the ledger still holds the head last seen."""
+    if args.head is None:
+        return EXIT_ALLOW
+    if args.head == ledger.head:
+        out(f"{args.ledger}: ends at the expected head")
+        return EXIT_ALLOW
+    for entry in ledger:
+        if entry.digest == args.head:
+            out(
+                f"{args.ledger}: holds the expected head at entry {entry.seq} and "
+                f"{len(ledger) - entry.seq - 1} entries after it"
+            )
+            return EXIT_ALLOW
+    sys.stderr.write(
+        f"{args.ledger}: the expected head `{args.head}` is not in this "
+        "ledger: entries are missing or the history differs\n"
+    )
+    return EXIT_DENY
+
+
 def _verify(args: argparse.Namespace) -> int:
-    ledger = read_ledger(args)
+    check_receipt_options(args)
+    found, inputs = read_all(
+        lambda: read_ledger(args), lambda: read_receipt_inputs(args)
+    )
+    ledger = cast("Ledger", found)
     # `loads` has checked the chain already; verify() checks it again on the
     # ledger as rebuilt, and raises TamperedLedger if it ever disagreed.
     ledger.verify()
     out(f"{args.ledger}: chain intact, {len(ledger)} entries, head {ledger.head}")
-    if args.head is not None:
-        if args.head == ledger.head:
-            out(f"{args.ledger}: ends at the expected head")
-        elif args.head in {entry.digest for entry in ledger}:
-            seq = next(e.seq for e in ledger if e.digest == args.head)
-            out(
-                f"{args.ledger}: holds the expected head at entry {seq} and "
-                f"{len(ledger) - seq - 1} entries after it"
-            )
-        else:
-            sys.stderr.write(
-                f"{args.ledger}: the expected head `{args.head}` is not in this "
-                "ledger: entries are missing or the history differs\n"
-            )
-            return EXIT_DENY
-    return EXIT_ALLOW
+    head = _check_head(args, ledger)
+    return max(head, verify_receipts(args, ledger, cast("Any", inputs)))
 
 
 def register(commands: Commands) -> None:
@@ -119,7 +141,8 @@ def register(commands: Commands) -> None:
         "schema",
         _schema,
         "print the JSON Schema (2020-12) of a document kind",
-        "kinds: ledger, terms, plan, step, catalog, decision, plan_decision, event\n\n"
+        "kinds: ledger, terms, plan, step, catalog, decision, plan_decision, event,\n"
+        "receipt\n\n"
         "example:\n"
         "  consentkit schema ledger > ledger.schema.json",
     )
@@ -143,11 +166,15 @@ def register(commands: Commands) -> None:
         commands,
         "verify",
         _verify,
-        "verify a ledger's hash chain and the rules of every event",
+        "verify a ledger's hash chain, the rules of every event, and receipts",
         "Prints the number of entries and the head digest, so that two copies\n"
-        "of a ledger can be compared; a tampered ledger exits 2.\n\n"
-        "example:\n"
-        "  consentkit verify examples/first-session/ledger.json",
+        "of a ledger can be compared; a tampered ledger exits 2.  With --receipts\n"
+        "and --keys, also each party's acknowledged entry, each entry its author\n"
+        "has not acknowledged, and each receipt that does not verify: exit 1 if\n"
+        "any receipt fails (or, with --require-signed, any entry is unsigned).\n\n"
+        "examples:\n"
+        "  consentkit verify examples/first-session/ledger.json\n"
+        "  consentkit verify ledger.json --receipts ann.json bo.json --keys keys.json",
     )
     verify.add_argument("ledger", metavar="LEDGER", help="a `ledger` document")
     verify.add_argument(
@@ -156,3 +183,4 @@ def register(commands: Commands) -> None:
         help="the head you last saw: exit 1 unless the ledger still holds it "
         "(a ledger cut short at its end is otherwise a valid chain)",
     )
+    add_receipt_options(verify)
