@@ -20,6 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_canonical", "_serialize", "_migrations"}),
     frozenset({"_state", "_ledger"}),
     frozenset({"_documents", "_schema"}),
+    frozenset({"store"}),
     frozenset({"rules"}),
     frozenset({"_engine"}),
     frozenset({"_lint", "_diff", "_preferences", "testing"}),

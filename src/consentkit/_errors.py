@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "ConcurrentAppend",
     "ConsentkitError",
     "DecodeError",
     "InvalidRecord",
     "LedgerError",
+    "StoreError",
     "TamperedLedger",
+    "UnknownLedger",
 ]
 
 
@@ -75,3 +78,56 @@ class DecodeError(ConsentkitError, ValueError):
     def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(f"{p}: {m}" if p else m for p, m in self.problems))
+
+
+# -- the store (consentkit.store) ----------------------------------------------
+
+
+class ConcurrentAppend(ConsentkitError, RuntimeError):
+    """Another writer moved a stored ledger's head first; nothing was written.
+
+    Attributes:
+        ledger_id: The ledger written to.
+        expected: The head the writer expected (None: a new or empty ledger).
+        head: The head the store holds now, to load from and retry.
+    """
+
+    def __init__(self, ledger_id: str, expected: str | None, head: str | None) -> None:
+        self.ledger_id = ledger_id
+        self.expected = expected
+        self.head = head
+        now = "has no entries" if head is None else f"is at `{head}`"
+        wanted = "no entries" if expected is None else f"`{expected}`"
+        super().__init__(
+            f"ledger `{ledger_id}`: another writer appended first: its head {now}, "
+            f"not {wanted}; load it again and retry"
+        )
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None, str | None]]:
+        return type(self), (self.ledger_id, self.expected, self.head)
+
+
+class StoreError(ConsentkitError, OSError):
+    """A ledger store cannot be opened or used; nothing was written.
+
+    An unknown URL, a missing directory, a database of another schema
+    version, a lost connection: the message says which.
+    """
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return type(self), (str(self),)
+
+
+class UnknownLedger(ConsentkitError, LookupError):
+    """The store holds no ledger of that id.
+
+    Attributes:
+        ledger_id: The id asked for.
+    """
+
+    def __init__(self, ledger_id: str) -> None:
+        self.ledger_id = ledger_id
+        super().__init__(f"no ledger `{ledger_id}` in the store")
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return type(self), (self.ledger_id,)
