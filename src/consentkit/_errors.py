@@ -127,7 +127,7 @@ class UnknownLedger(ConsentkitError, LookupError):
 
     def __init__(self, ledger_id: str) -> None:
         self.ledger_id = ledger_id
-        super().__init__(f"no ledger `{ledger_id}` in the store")
+        super().__init__(f"the store holds no ledger `{ledger_id}`")
 
     def __reduce__(self) -> tuple[type, tuple[str]]:
         return type(self), (self.ledger_id,)
