@@ -210,6 +210,12 @@ def _start(ledger: Ledger, expected_head: str | None) -> int:
     )
 
 
+def _link(prev: str | None, event: bytes) -> str:
+    """An entry's digest from the previous one and its event's canonical JSON."""
+    prev_json = b"null" if prev is None else _encode_string(prev).encode("ascii")
+    return digest_bytes(b'{"event":' + event + b',"prev":' + prev_json + b"}")
+
+
 def _rows(ledger_id: str, ledger: Ledger, start: int) -> list[tuple[Any, ...]]:
     """The rows of the entries from `start` on, each checked against the chain.
 
@@ -225,8 +231,7 @@ def _rows(ledger_id: str, ledger: Ledger, start: int) -> list[tuple[Any, ...]]:
     for seq in range(start, len(ledger)):
         entry = ledger[seq]
         event = canonical_trusted(to_dict(entry.event))
-        prev_json = b"null" if prev is None else b'"' + prev.encode("ascii") + b'"'
-        digest = digest_bytes(b'{"event":' + event + b',"prev":' + prev_json + b"}")
+        digest = _link(prev, event)
         if entry.seq != seq or entry.prev != prev or entry.digest != digest:
             raise TamperedLedger(seq, "does not hold its place in the chain")
         rows.append((ledger_id, seq, prev, digest, event.decode("utf-8")))
@@ -365,9 +370,11 @@ class SQLStore:
         it, after a short random pause that grows with each try.  `fn` may
         therefore run several times: it should only append events.
 
-        The first update of an id reads the whole ledger as `load` does;
-        later ones read only the entries written since, each checked against
-        the chain and replayed through the ledger rules.
+        The first update of an id reads the whole ledger as `load` does.
+        The store then remembers it: each later update still reads and hashes
+        every stored entry against the chain, but reads as records and
+        replays through the ledger rules only the entries written since (a
+        retry reads only those).
 
         Args:
             ledger_id: The ledger to change.
@@ -396,7 +403,7 @@ class SQLStore:
                     raise
                 time.sleep(self._jitter.uniform(0, min(0.05, 0.001 * 2**attempt)))
                 attempt += 1
-                ledger = self._current(ledger_id)
+                ledger = self._current(ledger_id, rehash=False)
             else:
                 return changed
 
@@ -409,12 +416,12 @@ class SQLStore:
         while len(seen) > _REMEMBERED:
             seen.popitem(last=False)
 
-    def _current(self, ledger_id: str) -> Ledger:
+    def _current(self, ledger_id: str, *, rehash: bool = True) -> Ledger:
         """The ledger as stored now: the one remembered, brought up to date."""
         seen = self._seen.get(ledger_id)
         if seen is not None:
             try:
-                return self._since(ledger_id, seen)
+                return self._since(ledger_id, seen, rehash=rehash)
             except _Stale:
                 pass
         try:
@@ -422,15 +429,39 @@ class SQLStore:
         except UnknownLedger:
             return Ledger()
 
-    def _since(self, ledger_id: str, seen: Ledger) -> Ledger:
+    def _since(self, ledger_id: str, seen: Ledger, *, rehash: bool) -> Ledger:
+        """`seen` brought up to date, or `_Stale` when the store disagrees with it.
+
+        Every stored entry is still read and hashed: the ones `seen` holds
+        must be byte for byte what was verified before (a full `load` decides
+        otherwise); only the entries written since are read as records and
+        replayed through the ledger rules.
+        """
         with self._transaction(write=False) as tx:
             row = tx.one(_HEAD, (ledger_id,))
             if row is None:
                 raise _Stale
-            rows = tx.all(_ENTRIES, (ledger_id, len(seen)))
+            # On a retry, the entries `seen` holds were hashed a moment ago: only
+            # its last one comes again, to be sure the new ones follow it.
+            skip = 0 if rehash else max(len(seen) - 1, 0)
+            rows = tx.all(_ENTRIES, (ledger_id, skip))
+        if len(rows) + skip < len(seen):
+            raise _Stale
+        for index, (entry, (seq, prev, digest, event)) in enumerate(
+            zip(seen[skip:], rows, strict=False), start=skip
+        ):
+            if (
+                seq != index
+                or prev != entry.prev
+                or digest != entry.digest
+                or not isinstance(event, str)
+                or _link(prev, event.encode("utf-8", "surrogatepass")) != digest
+            ):
+                raise _Stale
         ledger = seen
         try:
-            for entry in decode(LedgerData, _document(rows), "").entries:
+            fresh = decode(LedgerData, _document(rows[len(seen) - skip :]), "").entries
+            for entry in fresh:
                 if entry.seq != len(ledger) or entry.prev != ledger.head:
                     raise _Stale
                 ledger = ledger.append(entry.event)
