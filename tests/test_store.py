@@ -62,7 +62,8 @@ def _postgres_admin() -> Any:
     try:
         return psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5)
     except psycopg.Error as error:
-        reason = f"PostgreSQL at {redact(POSTGRES)} is unreachable: {error}".strip()
+        first = str(error).strip().splitlines()[0]
+        reason = f"PostgreSQL at {redact(POSTGRES)} is unreachable: {first}"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)")
         print(reason)  # noqa: T201  # the reason the tests are skipped
