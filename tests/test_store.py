@@ -148,7 +148,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
 
 def scene(events: int = 6) -> Ledger:
     """A ledger with an agreement, then signals: `events` entries in all."""
-    ledger = consentkit.loads(
+    ledger: Ledger = consentkit.loads(
         (ROOT / "examples" / "first-session" / "ledger.json").read_bytes(), "ledger"
     )
     at = ledger[-1].event.at
@@ -314,7 +314,7 @@ def test_update_sees_what_others_wrote_since(backend: Backend) -> None:
 
         result = store.update("s", add)
         assert seen == [2]
-        assert [entry.event.cue for entry in result] == ["one", "two", "three"]  # type: ignore[attr-defined]
+        assert [entry.event.cue for entry in result] == ["one", "two", "three"]  # type: ignore[union-attr]
 
 
 def _run_workers(backend: Backend, ledger_id: str, workers: int, count: int) -> int:
@@ -349,7 +349,7 @@ def test_eight_processes_append_every_event_exactly_once(backend: Backend) -> No
     with backend.open() as store:
         ledger = store.load("shared")
     ledger.verify()
-    cues = Counter(entry.event.cue for entry in ledger)  # type: ignore[attr-defined]
+    cues = Counter(entry.event.cue for entry in ledger)  # type: ignore[union-attr]
     expected = {f"c{w}_{k}" for w in range(workers) for k in range(count)}
     assert len(ledger) == workers * count
     assert set(cues) == expected
@@ -415,8 +415,8 @@ def test_a_killed_writer_loses_no_returned_append(tmp_path: Path) -> None:
         assert child.returncode == -signal.SIGKILL, err
         lines = [line for line in out.split("\n")[:-1] if line]
         for line in lines:
-            length, head = line.split()
-            reported[int(length)] = head
+            count, digest = line.split()
+            reported[int(count)] = digest
         kills += bool(lines)
         with open_store(backend.url) as store:
             if not reported and not store.exists("s"):
@@ -697,3 +697,176 @@ def test_a_store_in_memory_and_the_version() -> None:
         store.append("s", scene(6), None)
         assert store.load("s") == scene(6)
     assert redact("plain/path.db") == "plain/path.db"
+    assert redact("sqlite:////abs/path.db") == "sqlite:////abs/path.db"
+    assert redact("postgresql://u:p@h:1/d?sslmode=require&password=q") == (
+        "postgresql://u:***@h:1/d?sslmode=require&password=***"
+    )
+    assert redact("postgresql://u@h/d") == "postgresql://u@h/d"
+
+
+# -- the command line ------------------------------------------------------------
+
+FIRST = ROOT / "examples" / "first-session"
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    """Run ``consentkit`` in this process: its exit code, stdout and stderr."""
+    from consentkit._cli import main  # noqa: PLC0415
+
+    code = main([str(arg) for arg in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_command_line_reads_ledgers_from_a_store(
+    backend: Backend, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """import, then check, envelope, export and verify by --store and --id."""
+    where = ("--store", backend.url, "--id", "first")
+    code, out, err = cli(capsys, "store", "import", FIRST / "ledger.json", *where)
+    assert (code, err) == (0, "")
+    assert out.startswith(f"{redact(backend.url)} `first`: imported 6 entries from ")
+    code, out, _ = cli(capsys, "store", "import", FIRST / "ledger.json", *where)
+    assert (code, "imported 0 entries" in out) == (0, True)
+
+    by_file = cli(
+        capsys, "check", FIRST / "plan.json", "--ledger", FIRST / "ledger.json"
+    )
+    assert cli(capsys, "check", FIRST / "plan.json", *where) == by_file
+    assert by_file[0] == 0
+    envelope = ("envelope", "--actor", "mistress", "--recipient", "client")
+    at = ("--at", "2026-03-06T19:30:00Z")
+    assert cli(capsys, *envelope, *at, *where) == cli(
+        capsys, *envelope, *at, "--ledger", FIRST / "ledger.json"
+    )
+
+    code, out, err = cli(capsys, "store", "export", *where)
+    assert (code, err) == (0, "")
+    assert out == (FIRST / "ledger.json").read_text("utf-8")
+
+    code, out, err = cli(capsys, "store", "verify", "--store", backend.url)
+    assert (code, err) == (0, "")
+    with backend.open() as store:
+        head = store.head("first")
+    assert out == (
+        f"{redact(backend.url)} `first`: chain intact, 6 entries, head {head}\n"
+    )
+
+    backend.raw(
+        "UPDATE consentkit_entries SET digest = ? WHERE seq = 2", "sha256:" + "0" * 64
+    )
+    code, out, err = cli(capsys, "check", FIRST / "plan.json", *where)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{redact(backend.url)} `first`: tampered ledger: entries[2]: "
+        "digest does not match its contents\n"
+    )
+    code, out, err = cli(
+        capsys, "store", "verify", "--store", backend.url, "--id", "first"
+    )
+    assert (code, out) == (2, "")
+    assert "tampered ledger: entries[" in err
+
+
+def test_import_refuses_a_history_that_differs(
+    backend: Backend, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Importing a ledger that does not extend the stored one exits 1, unwritten."""
+    where = ("--store", backend.url, "--id", "s")
+    with backend.open() as store:
+        store.append("s", scene(7), None)
+        before = store.head("s")
+    other = tmp_path / "other.json"
+    other.write_text(consentkit.dumps(Ledger().signal(by="a", cue="b", at=T0)))
+    code, out, err = cli(capsys, "store", "import", other, *where)
+    assert (code, out) == (1, "")
+    assert "the two histories differ; nothing was imported" in err
+    longer = tmp_path / "longer.json"
+    longer.write_text(consentkit.dumps(scene(9)))
+    assert cli(capsys, "store", "import", longer, *where)[0] == 0
+    with backend.open() as store:
+        assert store.load("s") == scene(9)
+        assert store.head("s") != before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("check", "PLAN", "--store", "STORE"), "--store: needs --id ID"),
+        (("check", "PLAN", "--ledger", "LEDGER", "--id", "x"), "--id: needs --store"),
+        (("check", "PLAN", "--store", "STORE", "--id", "nope"), "no ledger `nope`"),
+        (("check", "PLAN", "--store", "mysql://h/db", "--id", "x"), "unknown scheme"),
+        (("check", "PLAN", "--store", "no/such.db", "--id", "x"), "no such directory"),
+        (("store", "export", "--store", "STORE", "--id", "nope"), "no ledger `nope`"),
+        (("store", "verify", "--store", "mysql://h/db"), "unknown scheme"),
+        (
+            ("store", "import", "PLAN", "--store", "STORE", "--id", "x"),
+            "expected `ledger`",
+        ),
+        (("store", "import", "LEDGER", "--store", "STORE", "--id", " x"), "ledger_id"),
+        (("store", "verify", "--store", "STORE", "--id", ""), "ledger_id: must not be"),
+    ],
+)
+def test_the_command_line_reports_store_problems(
+    args: tuple[str, ...],
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each store problem on the command line is one line on stderr, exit 2."""
+    monkeypatch.chdir(tmp_path)
+    store = tmp_path / "ledgers.db"
+    with open_store(store) as opened:
+        opened.append("s", scene(6), None)
+    names = {
+        "PLAN": str(FIRST / "plan.json"),
+        "LEDGER": str(FIRST / "ledger.json"),
+        "STORE": str(store),
+    }
+    code, out, err = cli(capsys, *(names.get(arg, arg) for arg in args))
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1, err
+    assert message in err
+
+
+def test_the_command_line_needs_one_source_and_lists_an_empty_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--ledger and --store exclude each other, one is required; no ledgers is said."""
+    plan = FIRST / "plan.json"
+    store = tmp_path / "ledgers.db"
+    code, _, err = cli(capsys, "check", plan)
+    assert code == 2
+    assert "one of the arguments --ledger --store is required" in err
+    code, _, err = cli(capsys, "check", plan, "--ledger", plan, "--store", store)
+    assert code == 2
+    assert "not allowed with argument" in err
+    assert cli(capsys, "store", "verify", "--store", store) == (
+        0,
+        f"{store}: no ledgers\n",
+        "",
+    )
+
+
+def test_the_installed_script_reads_a_store(tmp_path: Path) -> None:
+    """The console script imports, checks from and reports a store, no traceback."""
+    script = Path(sys.executable).parent / "consentkit"
+    store = f"sqlite:///{tmp_path / 'ledgers.db'}"
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603  # our own console script
+            [str(script), *map(str, args)], capture_output=True, text=True, check=False
+        )
+
+    assert (
+        run(
+            "store", "import", FIRST / "ledger.json", "--store", store, "--id", "a"
+        ).returncode
+        == 0
+    )
+    done = run("check", FIRST / "plan.json", "--store", store, "--id", "a")
+    assert (done.returncode, done.stderr) == (0, "")
+    missing = run("check", FIRST / "plan.json", "--store", store, "--id", "b")
+    assert missing.returncode == 2
+    assert missing.stderr == f"{store}: the store holds no ledger `b`\n"

@@ -11,6 +11,7 @@ ledger's head and entries are read as of one moment.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,6 +38,10 @@ _TABLES: Final = (
         " PRIMARY KEY (ledger_id, seq))"
     ),
 )
+_PASSWORD_IN_USER: Final = re.compile(
+    r"^([A-Za-z][A-Za-z0-9+.-]*://[^/@:?#]*):[^@/?#]*@"
+)
+_PASSWORD_IN_QUERY: Final = re.compile(r"([?&]password=)[^&#]*")
 #: One number for the advisory lock held while the tables are created.
 _CREATING: Final = 0x636B_7374  # "ckst"
 
@@ -208,20 +213,5 @@ def _first_line(error: BaseException) -> str:
 
 def redact(url: str) -> str:
     """The URL with its password, if any, written as ``***``."""
-    from urllib.parse import urlsplit, urlunsplit  # noqa: PLC0415  # rarely needed
-
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "postgresql://…"
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, _, host = netloc.rpartition("@")
-        if ":" in user:
-            user = user.split(":", 1)[0] + ":***"
-        netloc = f"{user}@{host}"
-    query = "&".join(
-        "password=***" if item.split("=", 1)[0] == "password" else item
-        for item in parts.query.split("&")
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    url = _PASSWORD_IN_USER.sub(r"\1:***@", url, count=1)
+    return _PASSWORD_IN_QUERY.sub(r"\1***", url)
