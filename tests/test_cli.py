@@ -429,7 +429,7 @@ BAD = (
         ("check", FIRST_PLAN),
         2,
         err=(
-            "consentkit check: error: the following arguments are required: --ledger",
+            "consentkit check: error: one of the arguments --ledger --store is required",
         ),
     ),
     Case("lint-is-absent", ("lint", "terms.json"), 2, err=("consentkit: error: ",)),
