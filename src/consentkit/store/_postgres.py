@@ -5,8 +5,8 @@ connection's ``search_path`` (choose one with ``?options=-csearch_path%3DNAME``
 in the URL).  Writers never lock a table: an append's compare-and-swap
 updates the ledger's head row, which PostgreSQL locks until the transaction
 ends, so writers to one ledger take turns and writers to different ledgers
-do not wait for each other.  Reads run in one REPEATABLE READ snapshot, so a
-ledger's head and entries are read as of one moment.
+do not wait for each other.  Every read is one statement, so a ledger's head
+and entries are read as of one moment.
 """
 
 from __future__ import annotations
@@ -184,12 +184,12 @@ class PostgresStore(SQLStore):
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[_Tx]:
         try:
-            with self._connection() as conn, conn.transaction():
-                if not write:
-                    conn.execute(
-                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-                    )
-                yield _Tx(conn)
+            with self._connection() as conn:
+                if not write:  # every read is one statement: one snapshot
+                    yield _Tx(conn)
+                    return
+                with conn.transaction():
+                    yield _Tx(conn)
         except StoreError:
             raise
         except self._error as error:

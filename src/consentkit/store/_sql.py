@@ -61,9 +61,13 @@ _REMEMBERED: Final = 64
 
 _HEAD: Final = "SELECT length, head FROM consentkit_heads WHERE ledger_id = ?"
 _IDS: Final = "SELECT ledger_id FROM consentkit_heads ORDER BY ledger_id"
-_ENTRIES: Final = (
-    "SELECT seq, prev, digest, event FROM consentkit_entries"
-    " WHERE ledger_id = ? AND seq >= ? ORDER BY seq"
+#: A ledger's head row and its entries from a position on, in one statement
+#: (so in one snapshot, whatever the isolation level); no row: no ledger.
+_LEDGER: Final = (
+    "SELECT h.length, h.head, e.seq, e.prev, e.digest, e.event"
+    " FROM consentkit_heads h LEFT JOIN consentkit_entries e"
+    " ON e.ledger_id = h.ledger_id AND e.seq >= ?"
+    " WHERE h.ledger_id = ? ORDER BY e.seq"
 )
 _SWAP: Final = (
     "UPDATE consentkit_heads SET length = ?, head = ? WHERE ledger_id = ? AND head IS ?"
@@ -141,9 +145,8 @@ def _document(rows: Sequence[Sequence[Any]]) -> Any:
     by one to name the entry whose event is not JSON.
     """
     text = '{"entries":[' + ",".join(map(_entry_text, rows)) + "]}"
-    data = text.encode("utf-8", "surrogatepass")
     try:
-        return _parse(data, len(data))
+        return _parse(text, 4 * len(text))  # no size limit: the store's own rows
     except DecodeError:
         for index, row in enumerate(rows):
             event = _entry_text(row).encode("utf-8", "surrogatepass")
@@ -154,6 +157,13 @@ def _document(rows: Sequence[Sequence[Any]]) -> Any:
                     [(f"entries[{index}]", m) for _, m in error.problems]
                 ) from None
         raise
+
+
+def _entries(found: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+    """The entry rows of `_LEDGER`'s answer: none when only the head row came."""
+    if len(found) == 1 and found[0][2] is None:
+        return []
+    return [row[2:] for row in found]
 
 
 def _check_head(ledger: Ledger, length: Any, head: Any) -> None:
@@ -302,12 +312,11 @@ class SQLStore:
         """
         check_id(ledger_id)
         with self._transaction(write=False) as tx:
-            row = tx.one(_HEAD, (ledger_id,))
-            if row is None:
-                raise UnknownLedger(ledger_id)
-            rows = tx.all(_ENTRIES, (ledger_id, 0))
-        ledger: Ledger = _read(Ledger, _document(rows), "")
-        _check_head(ledger, *row)
+            found = tx.all(_LEDGER, (0, ledger_id))
+        if not found:
+            raise UnknownLedger(ledger_id)
+        ledger: Ledger = _read(Ledger, _document(_entries(found)), "")
+        _check_head(ledger, *found[0][:2])
         self._remember(ledger_id, ledger)
         return ledger
 
@@ -437,14 +446,15 @@ class SQLStore:
         otherwise); only the entries written since are read as records and
         replayed through the ledger rules.
         """
+        # On a retry, the entries `seen` holds were hashed a moment ago: only
+        # its last one comes again, to be sure the new ones follow it.
+        skip = 0 if rehash else max(len(seen) - 1, 0)
         with self._transaction(write=False) as tx:
-            row = tx.one(_HEAD, (ledger_id,))
-            if row is None:
-                raise _Stale
-            # On a retry, the entries `seen` holds were hashed a moment ago: only
-            # its last one comes again, to be sure the new ones follow it.
-            skip = 0 if rehash else max(len(seen) - 1, 0)
-            rows = tx.all(_ENTRIES, (ledger_id, skip))
+            found = tx.all(_LEDGER, (skip, ledger_id))
+        if not found:
+            raise _Stale
+        row = found[0][:2]
+        rows = _entries(found)
         if len(rows) + skip < len(seen):
             raise _Stale
         for index, (entry, (seq, prev, digest, event)) in enumerate(
