@@ -39,7 +39,7 @@ from consentkit import Ledger
 from consentkit.store import SQLiteStore, open_store
 
 sys.path.insert(0, str(Path(__file__).parent))
-from codec import build  # noqa: E402  # the scenario of the codec benchmark
+from codec import build  # the scenario of the codec benchmark
 
 T0 = datetime(2026, 3, 6, 20, 0, tzinfo=timezone.utc)
 POSTGRES = os.environ.get(
@@ -58,7 +58,7 @@ BARE_INSERT = (
 
 def filesystem(path: Path) -> str:
     """The filesystem type and device under `path`, as `df` reports them."""
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603  # df on our own folder
         ["df", "--output=fstype,source", str(path)],  # noqa: S607  # a report only
         capture_output=True,
         text=True,
@@ -68,7 +68,7 @@ def filesystem(path: Path) -> str:
 
 
 def appends(folder: Path, total: int) -> None:
-    """consentkit's durable single-event appends against bare sqlite3 inserts."""
+    """Durable single-event appends by consentkit, against bare sqlite3 inserts."""
     ledger = Ledger()
     chain = []
     for k in range(total):
@@ -110,7 +110,8 @@ def appends(folder: Path, total: int) -> None:
             bare.execute("COMMIT")
         theirs += time.perf_counter() - start
     n = size * rounds
-    assert store.load("s") == chain[n - 1]
+    if store.load("s") != chain[n - 1]:
+        raise SystemExit("the store did not read back what was appended")
     store.close()
     bare.close()
     ratio = theirs / ours
@@ -142,7 +143,8 @@ def loading(folder: Path) -> None:
             start = time.perf_counter()
             loaded = store.load("big")
             best_load = min(best_load, time.perf_counter() - start)
-        assert loaded == ledger
+        if loaded != ledger:
+            raise SystemExit("the 10,000-event ledger did not read back equal")
         start = time.perf_counter()
         consentkit.loads(text, "ledger")
         best_loads = min(best_loads, time.perf_counter() - start)
@@ -158,7 +160,7 @@ def loading(folder: Path) -> None:
     print()
 
 
-def _writer(url: str, ledger_id: str, worker: int, count: int, queue: "multiprocessing.Queue[str]") -> None:  # fmt: skip
+def _writer(url: str, ledger_id: str, worker: int, count: int, queue: multiprocessing.Queue[str]) -> None:  # fmt: skip
     calls = 0
     with open_store(url) as store:
         start = time.time()
@@ -212,7 +214,8 @@ def postgres(workers: int, count: int) -> None:
         own, own_retries = writers(url, shared=False, workers=workers, count=count)
         one, one_retries = writers(url, shared=True, workers=workers, count=count)
         with open_store(url) as store:
-            assert len(store.load("shared")) == workers * count
+            if len(store.load("shared")) != workers * count:
+                raise SystemExit("the shared ledger lost or doubled appends")
     finally:
         admin.execute(f"DROP SCHEMA {schema} CASCADE")
         admin.close()
