@@ -28,3 +28,14 @@ assert_type(ck.digest(step), str)
 assert_type(ck.from_dict(ck.Step, {}), ck.Step)
 assert_type(ck.check(step, ledger).allowed, bool)
 assert_type(ck.check(step, ledger).verdict, ck.Verdict)
+
+# The ledger store (consentkit.store).
+from consentkit.store import LedgerStore  # noqa: E402  # beside what it pins
+
+store = ck.open_store("sqlite://")
+assert_type(store, LedgerStore)
+assert_type(store.load("s"), ck.Ledger)
+assert_type(store.head("s"), str | None)
+assert_type(store.ids(), tuple[str, ...])
+assert_type(store.exists("s"), bool)
+assert_type(store.update("s", lambda led: led), ck.Ledger)

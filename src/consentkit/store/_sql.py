@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -265,6 +266,7 @@ class SQLStore:
     def __init__(self, where: str) -> None:
         self.where = where
         self._seen: OrderedDict[str, Ledger] = OrderedDict()
+        self._seen_lock = threading.Lock()
         self._jitter = random.Random()  # noqa: S311  # spreads retries, no secret
 
     # -- for the backends --------------------------------------------------
@@ -419,15 +421,17 @@ class SQLStore:
     # -- remembering ledgers for update ------------------------------------
 
     def _remember(self, ledger_id: str, ledger: Ledger) -> None:
-        seen = self._seen
-        seen[ledger_id] = ledger
-        seen.move_to_end(ledger_id)
-        while len(seen) > _REMEMBERED:
-            seen.popitem(last=False)
+        with self._seen_lock:
+            seen = self._seen
+            seen[ledger_id] = ledger
+            seen.move_to_end(ledger_id)
+            while len(seen) > _REMEMBERED:
+                seen.popitem(last=False)
 
     def _current(self, ledger_id: str, *, rehash: bool = True) -> Ledger:
         """The ledger as stored now: the one remembered, brought up to date."""
-        seen = self._seen.get(ledger_id)
+        with self._seen_lock:
+            seen = self._seen.get(ledger_id)
         if seen is not None:
             try:
                 return self._since(ledger_id, seen, rehash=rehash)
@@ -487,7 +491,8 @@ class SQLStore:
 
     def close(self) -> None:
         """Close the connection (or pool); closing twice does nothing."""
-        self._seen.clear()
+        with self._seen_lock:
+            self._seen.clear()
         self._close()
 
     def __enter__(self: _S) -> _S:  # noqa: PYI019  # 3.10 has no typing.Self
