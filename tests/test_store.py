@@ -513,6 +513,15 @@ TAMPERING: dict[str, tuple[Callable[[Raw], object], int, type[Exception]]] = {
         2,
         DecodeError,
     ),
+    "smuggle-an-entry-into-an-event": (
+        lambda raw: raw(
+            'UPDATE consentkit_entries SET event = event || \'},{"seq":3,"event":\''
+            " || event" + ROW,
+            2,
+        ),
+        2,
+        DecodeError,
+    ),
     "break-an-event's-record": (
         lambda raw: raw(
             'UPDATE consentkit_entries SET event = \'{"type":"signal_given"}\'' + ROW,

@@ -147,17 +147,29 @@ def _document(rows: Sequence[Sequence[Any]]) -> Any:
     """
     text = '{"entries":[' + ",".join(map(_entry_text, rows)) + "]}"
     try:
-        return _parse(text, 4 * len(text))  # no size limit: the store's own rows
+        data = _parse(text, 4 * len(text))  # no size limit: the store's own rows
     except DecodeError:
-        for index, row in enumerate(rows):
-            event = _entry_text(row).encode("utf-8", "surrogatepass")
-            try:
-                _parse(event, len(event))
-            except DecodeError as error:
-                raise DecodeError(
-                    [(f"entries[{index}]", m) for _, m in error.problems]
-                ) from None
+        _name_the_row(rows)
         raise
+    if len(data["entries"]) != len(rows):  # a row's text held more than one value
+        _name_the_row(rows)
+    return data
+
+
+def _name_the_row(rows: Sequence[Sequence[Any]]) -> None:
+    """Parse the rows one by one, to name the first that is not one JSON entry.
+
+    Raises:
+        DecodeError: At that row's entry.
+    """
+    for index, row in enumerate(rows):
+        entry = _entry_text(row).encode("utf-8", "surrogatepass")
+        try:
+            _parse(entry, len(entry))
+        except DecodeError as error:
+            raise DecodeError(
+                [(f"entries[{index}]", m) for _, m in error.problems]
+            ) from None
 
 
 def _entries(found: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
