@@ -424,7 +424,7 @@ class SQLStore:
             except ConcurrentAppend:
                 if attempt >= retries:
                     raise
-                time.sleep(self._jitter.uniform(0, min(0.05, 0.001 * 2**attempt)))
+                time.sleep(self._jitter.uniform(0, min(0.2, 0.01 * 2**attempt)))
                 attempt += 1
                 ledger = self._current(ledger_id, rehash=False)
             else:
