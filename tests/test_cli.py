@@ -428,9 +428,7 @@ BAD = (
         "no-ledger",
         ("check", FIRST_PLAN),
         2,
-        err=(
-            "consentkit check: error: the following arguments are required: --ledger",
-        ),
+        err=("consentkit check: error: one of the arguments --ledger --store is",),
     ),
     Case("lint-is-absent", ("lint", "terms.json"), 2, err=("consentkit: error: ",)),
 )

@@ -23,6 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_binding"}),
     frozenset({"_documents", "_schema"}),
     frozenset({"signing"}),
+    frozenset({"store"}),
     frozenset({"rules"}),
     frozenset({"_engine"}),
     frozenset({"_lint", "_diff", "_preferences", "testing"}),

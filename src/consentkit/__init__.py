@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         Window,
     )
     from consentkit.rules import DEFAULT_RULES, HouseRules, RuleContext
+    from consentkit.store import open_store
 
 # The public names load on first use (PEP 562), so that `import consentkit`
 # and the command line start fast; type checkers read the imports above.
@@ -134,6 +135,7 @@ _EXPORTS: dict[str, str] = {
     "DEFAULT_RULES": "consentkit.rules",
     "HouseRules": "consentkit.rules",
     "RuleContext": "consentkit.rules",
+    "open_store": "consentkit.store",
 }
 
 __all__ = [
@@ -201,6 +203,7 @@ __all__ = [
     "from_dict",
     "json_schema",
     "loads",
+    "open_store",
     "report",
     "to_dict",
 ]

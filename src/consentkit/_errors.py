@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from consentkit._enum import Choice
 
 __all__ = [
+    "ConcurrentAppend",
     "ConsentkitError",
     "DecodeError",
     "InvalidKey",
@@ -14,7 +15,9 @@ __all__ = [
     "LedgerError",
     "ReceiptProblem",
     "SignatureError",
+    "StoreError",
     "TamperedLedger",
+    "UnknownLedger",
 ]
 
 
@@ -110,3 +113,56 @@ class SignatureError(ConsentkitError, ValueError):
     def __init__(self, message: str, problem: ReceiptProblem | None = None) -> None:
         self.problem = problem
         super().__init__(message)
+
+
+# -- the store (consentkit.store) ----------------------------------------------
+
+
+class ConcurrentAppend(ConsentkitError, RuntimeError):
+    """Another writer moved a stored ledger's head first; nothing was written.
+
+    Attributes:
+        ledger_id: The ledger written to.
+        expected: The head the writer expected (None: a new or empty ledger).
+        head: The head the store holds now, to load from and retry.
+    """
+
+    def __init__(self, ledger_id: str, expected: str | None, head: str | None) -> None:
+        self.ledger_id = ledger_id
+        self.expected = expected
+        self.head = head
+        now = "has no entries" if head is None else f"is at `{head}`"
+        wanted = "no entries" if expected is None else f"`{expected}`"
+        super().__init__(
+            f"ledger `{ledger_id}`: another writer appended first: its head {now}, "
+            f"not {wanted}; load it again and retry"
+        )
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None, str | None]]:
+        return type(self), (self.ledger_id, self.expected, self.head)
+
+
+class StoreError(ConsentkitError, OSError):
+    """A ledger store cannot be opened or used; nothing was written.
+
+    An unknown URL, a missing directory, a database of another schema
+    version, a lost connection: the message says which.
+    """
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return type(self), (str(self),)
+
+
+class UnknownLedger(ConsentkitError, LookupError):
+    """The store holds no ledger of that id.
+
+    Attributes:
+        ledger_id: The id asked for.
+    """
+
+    def __init__(self, ledger_id: str) -> None:
+        self.ledger_id = ledger_id
+        super().__init__(f"the store holds no ledger `{ledger_id}`")
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return type(self), (self.ledger_id,)

@@ -43,3 +43,13 @@ assert_type(signing.audit(ledger, [], {}).ok, bool)
 assert_type(signing.sign_document({}, key, created=at), dict[str, Any])
 assert_type(signing.verify_document({}), signing.PublicKey)
 assert_type(ck.loads("", "receipt"), ck.Receipt)
+# The ledger store (consentkit.store).
+from consentkit.store import LedgerStore  # noqa: E402  # beside what it pins
+
+store = ck.open_store("sqlite://")
+assert_type(store, LedgerStore)
+assert_type(store.load("s"), ck.Ledger)
+assert_type(store.head("s"), str | None)
+assert_type(store.ids(), tuple[str, ...])
+assert_type(store.exists("s"), bool)
+assert_type(store.update("s", lambda led: led), ck.Ledger)

@@ -13,7 +13,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final, TypeAlias, cast
 
-from consentkit._errors import ConsentkitError, DecodeError, TamperedLedger
+from consentkit._errors import (
+    ConsentkitError,
+    DecodeError,
+    StoreError,
+    TamperedLedger,
+    UnknownLedger,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -36,6 +42,7 @@ __all__ = [
     "out",
     "read_all",
     "read_ledger",
+    "read_stored",
     "subparser",
     "time_argument",
 ]
@@ -161,10 +168,15 @@ def subparser(
 def add_ledger_source(
     parser: argparse.ArgumentParser, *, required: bool = True
 ) -> None:
-    """Add ``--ledger LEDGER``: every command that reads a ledger reads it so."""
-    parser.add_argument(
-        "--ledger", required=required, metavar="LEDGER", help="a `ledger` document"
+    """Add ``--ledger LEDGER`` or ``--store URL --id ID``: every command reads so."""
+    source = parser.add_mutually_exclusive_group(required=required)
+    source.add_argument("--ledger", metavar="LEDGER", help="a `ledger` document")
+    source.add_argument(
+        "--store",
+        metavar="URL",
+        help="or a ledger store: `sqlite:///PATH`, a path, or `postgresql://...`",
     )
+    parser.add_argument("--id", metavar="ID", help="with --store: the ledger's id")
 
 
 def read_ledger(args: argparse.Namespace) -> Ledger:
@@ -173,4 +185,34 @@ def read_ledger(args: argparse.Namespace) -> Ledger:
     Raises:
         BadInput: It cannot be read, or is not a valid ledger.
     """
-    return cast("Ledger", load(args.ledger, "ledger"))
+    store = getattr(args, "store", None)
+    ledger_id = getattr(args, "id", None)
+    if store is None:
+        if ledger_id is not None:
+            raise BadInput(["--id: needs --store URL, the store to read it from"])
+        if args.ledger is None:
+            raise BadInput(["--ledger or --store: one of them is required"])
+        return cast("Ledger", load(args.ledger, "ledger"))
+    if ledger_id is None:
+        raise BadInput(["--store: needs --id ID, the ledger to read"])
+    return read_stored(store, ledger_id)
+
+
+def read_stored(url: str, ledger_id: str) -> Ledger:
+    """Read the ledger `ledger_id` from the store at `url`.
+
+    Raises:
+        BadInput: The store cannot be opened, or the ledger is missing or
+            not valid.
+    """
+    from consentkit.store import open_store, redact  # noqa: PLC0415  # fast start-up
+
+    try:
+        with open_store(url) as store:
+            return store.load(ledger_id)
+    except StoreError as error:
+        raise BadInput([str(error)]) from error
+    except UnknownLedger as error:
+        raise BadInput([f"{redact(url)}: {error}"]) from error
+    except (ConsentkitError, OSError, ValueError, TypeError) as error:
+        raise BadInput(describe(f"{redact(url)} `{ledger_id}`", error)) from error
