@@ -27,6 +27,9 @@ RECORDS: dict[str, st.SearchStrategy[Any]] = {
     "decision": testing.decisions(),
     "plan_decision": testing.plan_decisions(),
     "event": testing.events(),
+    "lint": testing.lint_reports(),
+    "terms_diff": testing.terms_diffs(),
+    "protocol": testing.protocols(),
 }
 
 

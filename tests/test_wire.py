@@ -54,6 +54,9 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "decision": testing.decisions(),
     "plan_decision": testing.plan_decisions(),
     "event": testing.events(),
+    "lint": testing.lint_reports(),
+    "terms_diff": testing.terms_diffs(),
+    "protocol": testing.protocols(),
 }
 VALIDATORS = {
     kind: jsonschema.Draft202012Validator(consentkit.json_schema(kind))

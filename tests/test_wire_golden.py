@@ -287,6 +287,18 @@ def golden_event() -> SignalGiven:
     return SignalGiven(by=CLIENT, cue="yellow", intensity=5, at=_at(52))
 
 
+def golden_lint() -> consentkit.LintReport:
+    """What lint says of the first proposal: the rope wants shears, and more."""
+    return consentkit.lint(_terms(spanking_cap=7, rope="restraint.rope"))
+
+
+def golden_terms_diff() -> consentkit.TermsDiff:
+    """What the counter-proposal changes from the first proposal."""
+    return consentkit.diff(
+        _terms(spanking_cap=7, rope="restraint.rope"), golden_terms()
+    )
+
+
 BUILDERS: dict[str, Callable[[], object]] = {
     "ledger": golden_ledger,
     "terms": golden_terms,
@@ -296,6 +308,9 @@ BUILDERS: dict[str, Callable[[], object]] = {
     "decision": golden_decision,
     "plan_decision": golden_plan_decision,
     "event": golden_event,
+    "lint": golden_lint,
+    "terms_diff": golden_terms_diff,
+    "protocol": lambda: PROTOCOL,
 }
 FILES = sorted(GOLDEN.glob("*.json"))
 

@@ -39,10 +39,6 @@ def _shown(items: Iterable[str]) -> str:
     return ", ".join(f"`{item}`" for item in items)
 
 
-def _cap(cap: int | None) -> str:
-    return "no cap" if cap is None else f"cap {cap}"
-
-
 def _grant_words(grant: Grant) -> str:
     beneath = " and beneath it" if grant.include_subtypes else ""
     cap = "" if grant.max_intensity is None else f" up to {grant.max_intensity}"
@@ -483,7 +479,12 @@ class _Diff:
         old_cap, new_cap = was.max_intensity, now.max_intensity
         if old_cap != new_cap:
             rises = new_cap is None or (old_cap is not None and new_cap > old_cap)
-            words = f"its cap goes from {_cap(old_cap)} to {_cap(new_cap)}"
+            if new_cap is None:
+                words = f"its cap of {old_cap} is lifted"
+            elif old_cap is None:
+                words = f"it is now capped at {new_cap}"
+            else:
+                words = f"its cap goes from {old_cap} to {new_cap}"
             (widen if rises else narrow).append(words)
         if was.include_subtypes != now.include_subtypes:
             if now.include_subtypes:
