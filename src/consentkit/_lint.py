@@ -94,32 +94,36 @@ def _did_you_mean(word: str, choices: Iterable[str], what: str) -> str:
 
 
 class _Limits:
-    """The limits lint counts: the terms' own, with paths, and standing ones."""
+    """The limits lint counts: the terms' own and, with a ledger, standing ones."""
 
     def __init__(self, terms: Terms, ledger: Ledger | None) -> None:
-        self.items: list[tuple[Limit, str | None]] = [
-            (limit, f"limits[{i}]") for i, limit in enumerate(terms.limits)
-        ]
+        items = list(terms.limits)
         if ledger is not None:
             # SPEC 6.5: the standing limits in effect at the window's start.
             state = ledger.state_at(terms.window.start)
-            own = set(terms.limits)
+            own = set(items)
             for party in sorted(terms.parties):
                 for limit in state.limits(party):
                     if limit not in own:
-                        self.items.append((limit, None))
+                        items.append(limit)
                         own.add(limit)
-
-        self._by: dict[tuple[str, Role, LimitKind], list[tuple[Limit, str]]] = {}
-        for limit, path in self.items:
-            ref = path if path is not None else digest(limit)
+        self._by: dict[tuple[str, Role, LimitKind], list[Limit]] = {}
+        for limit in items:
             for role in limit.roles:
                 key = (limit.party, role, limit.kind)
-                self._by.setdefault(key, []).append((limit, ref))
+                self._by.setdefault(key, []).append(limit)
+        self._refs: dict[Limit, str] = {}
 
-    def of(self, party: str, role: Role, kind: LimitKind) -> list[tuple[Limit, str]]:
-        """The limits of `party` of `kind` binding them in `role`, with refs."""
+    def of(self, party: str, role: Role, kind: LimitKind) -> list[Limit]:
+        """The limits of `party` of `kind` binding them in `role`."""
         return self._by.get((party, role, kind), [])
+
+    def ref(self, limit: Limit) -> str:
+        """The limit's digest: a ref that does not depend on the limits' order."""
+        found = self._refs.get(limit)
+        if found is None:
+            found = self._refs[limit] = digest(limit)
+        return found
 
 
 def _describe(condition: Condition) -> str:
@@ -234,7 +238,7 @@ class _Lint:
                 "forbids, so every step of that party in its roles would be "
                 "refused (CK117)",
                 path,
-                (f"limits[{i}]",),
+                (digest(limit),),
                 hint,
             )
         for i, authority in enumerate(self.protocol.authority):
@@ -260,12 +264,12 @@ class _Lint:
             if not hard:
                 continue
             activities = self.covered(grant)
-            known = [(lim, ref) for lim, ref in hard if known_limit(lim, self.catalog)]
-            reachable = set().union(*(self.reached(lim) for lim, _ in known))
+            known = [lim for lim in hard if known_limit(lim, self.catalog)]
+            reachable = set().union(*(self.reached(lim) for lim in known))
             if all(x in reachable for x in activities):
                 reaching = [
-                    ref
-                    for lim, ref in known
+                    self.limits.ref(lim)
+                    for lim in known
                     if not self.reached(lim).isdisjoint(activities)
                 ]
                 what = "it" if len(activities) == 1 else "everything it covers"
@@ -558,8 +562,8 @@ class _Lint:
                 continue
             soft = self.limits.of(grant.party, grant.role, LimitKind.SOFT)
             hits = [
-                (limit, ref)
-                for limit, ref in soft
+                limit
+                for limit in soft
                 if known_limit(limit, self.catalog)
                 and limit_reaches(limit, grant.activity, self.catalog)
                 and addresses(limit, grant.activity, grant.activity)
@@ -569,7 +573,7 @@ class _Lint:
             targets = _listed(
                 sorted(
                     str(lim.activity) if lim.activity is not None else f"tag {lim.tag}"
-                    for lim, _ in hits
+                    for lim in hits
                 )
             )
             self.add(
@@ -577,7 +581,7 @@ class _Lint:
                 f"grant `{grant.id}` addresses {grant.party}'s own soft limit on "
                 f"{targets}: the limit will not ask in the scene",
                 f"grants[{i}]",
-                (grant.id, *sorted({ref for _, ref in hits})),
+                (grant.id, *sorted({self.limits.ref(lim) for lim in hits})),
                 "add `ConfirmFirst` to the grant if the limit should still ask",
             )
 
