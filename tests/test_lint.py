@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import attrs
 import pytest
@@ -615,3 +617,16 @@ def test_window_is_not_read_by_lint() -> None:
         ),
     )
     assert lint(moved) == lint(clean())
+
+
+def test_docs_code_table_matches_the_registry() -> None:
+    """The docs page's table lists every lint code with its rule and severity."""
+    page = Path(__file__).parent.parent / "docs" / "lint.md"
+    rows = re.findall(
+        r"^\| (CK4\d\d) \| ([a-z-]+) \| ([a-z]+) \|",
+        page.read_text("utf-8"),
+        re.MULTILINE,
+    )
+    assert rows == [
+        (code, name, severity.value) for code, (name, severity, _) in LINT_CODES.items()
+    ]
