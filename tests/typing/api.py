@@ -28,3 +28,16 @@ assert_type(ck.digest(step), str)
 assert_type(ck.from_dict(ck.Step, {}), ck.Step)
 assert_type(ck.check(step, ledger).allowed, bool)
 assert_type(ck.check(step, ledger).verdict, ck.Verdict)
+
+terms = ck.Terms(
+    parties={"a", "b"},
+    window=ck.Window(start=at, end=at.replace(day=2)),
+    grants=[],
+    protocol=ck.Protocol(signals=[]),
+)
+assert_type(ck.lint(terms), ck.LintReport)
+assert_type(ck.lint(terms, ledger=ledger).findings, tuple[ck.LintFinding, ...])
+assert_type(ck.diff(terms, terms), ck.TermsDiff)
+assert_type(ck.diff(terms, terms).for_party("a"), tuple[ck.Change, ...])
+assert_type(ck.loads("", "lint"), ck.LintReport)
+assert_type(ck.loads("", "terms_diff"), ck.TermsDiff)
