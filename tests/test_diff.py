@@ -756,3 +756,12 @@ def test_law_15_diff_is_deterministic(data: st.DataObject) -> None:
     again = diff(shuffled(old), shuffled(new))
     assert _without_paths(first) == _without_paths(again)
     assert consentkit.digest(diff(old, new)) == consentkit.digest(first)
+
+
+@given(testing.terms(), testing.terms())
+def test_diff_reads_any_two_terms(old: Terms, new: Terms) -> None:
+    """Diff never fails, and a change of parties is always reported."""
+    result = diff(old, new)
+    added = {c.path_new for c in result if c.what == "party-added"}
+    assert len(added) == len(new.parties - old.parties)
+    assert diff(old, old).changes == ()

@@ -630,3 +630,17 @@ def test_docs_code_table_matches_the_registry() -> None:
     assert rows == [
         (code, name, severity.value) for code, (name, severity, _) in LINT_CODES.items()
     ]
+
+
+@given(testing.terms(), testing.catalogs())
+def test_lint_reads_any_terms_against_any_catalog(
+    agreed: Terms, catalog: consentkit.Catalog
+) -> None:
+    """Lint never fails: any terms, any catalog, a report of known codes."""
+    report = lint(agreed, catalog)
+    for found in report:
+        assert found.code in LINT_CODES
+        assert (found.rule, found.severity) == LINT_CODES[found.code][:2]
+    assert ("CK409" in {f.code for f in report}) == (
+        (agreed.catalog, agreed.catalog_version) != (catalog.name, catalog.version)
+    )

@@ -542,7 +542,7 @@ class _Lint:
             for x in catalog.descendants(grant.activity):
                 if x in inside or any(covers(y, x) for y in left):
                     continue
-                if "explicit_only" in catalog[x].tags:
+                if catalog.explicit_barrier(x) == x:  # explicit_only itself
                     left.append(x)
             if left:
                 self.add(
