@@ -168,7 +168,9 @@ def test_diff_json_is_a_terms_diff_document(
 
 
 def test_diff_bad_input(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A file that is not terms is exit 2 with its path."""
+    """A file that is not terms, or a party of neither terms, is exit 2."""
+    code, out, err = run(capsys, "diff", "clean.json", "wider.json", "--party", "ann")
+    assert (code, out, err) == (2, [], ["--party: `ann` is a party of neither terms"])
     (files / "broken.json").write_text("{")
     code, _, err = run(capsys, "diff", "broken.json", "clean.json")
     assert code == 2

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 from consentkit._cli._common import (
     EXIT_ALLOW,
     EXIT_DENY,
+    BadInput,
     Commands,
     add_ledger_source,
     load,
@@ -44,11 +45,17 @@ def _lint(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     from consentkit._diff import diff  # noqa: PLC0415  # keeps start-up fast
     from consentkit._documents import dumps  # noqa: PLC0415
+    from consentkit._text import one_line  # noqa: PLC0415
 
     old, new = read_all(
         lambda: load(args.old, "terms"), lambda: load(args.new, "terms")
     )
-    result = diff(cast("Terms", old), cast("Terms", new))
+    before, after = cast("Terms", old), cast("Terms", new)
+    if args.party is not None and args.party not in before.parties | after.parties:
+        raise BadInput(
+            [f"--party: `{one_line(args.party)}` is a party of neither terms"]
+        )
+    result = diff(before, after)
     out(dumps(result) if args.format == "json" else result.explain(args.party))
     widened = result.for_party(args.party) if args.party else result.widened
     return EXIT_DENY if args.fail_on_widen and widened else EXIT_ALLOW
