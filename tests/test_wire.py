@@ -402,7 +402,8 @@ def test_a_condition_with_a_wrong_tag_is_refused() -> None:
                     "kind",
                     (
                         "must be one of `ledger`, `terms`, `plan`, `step`, `catalog`, "
-                        "`decision`, `plan_decision`, `event`, got `'diary'`"
+                        "`decision`, `plan_decision`, `event`, `lint`, "
+                        "`terms_diff`, `protocol`, got `'diary'`"
                     ),
                 )
             ],
