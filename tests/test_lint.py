@@ -644,3 +644,41 @@ def test_lint_reads_any_terms_against_any_catalog(
     assert ("CK409" in {f.code for f in report}) == (
         (agreed.catalog, agreed.catalog_version) != (catalog.name, catalog.version)
     )
+
+
+ENGINE_CODES = {"CK405": "CK110", "CK406": "CK111", "CK407": "CK112"}
+
+
+@given(st.data())
+def test_protocol_findings_agree_with_the_engine(data: st.DataObject) -> None:
+    """For generated terms, a step on a grant CK405-CK407 flag gets CK110-CK112."""
+    catalog = default_catalog()
+    agreed = data.draw(testing.terms(catalog=catalog, max_parties=3))
+    if data.draw(st.booleans()):
+        kept = [s for s in agreed.protocol.signals if data.draw(st.booleans())]
+        agreed = attrs.evolve(
+            agreed, protocol=attrs.evolve(agreed.protocol, signals=tuple(kept))
+        )
+    by_id = {g.id: g for g in agreed.grants}
+    flagged = [
+        (found.code, by_id[found.refs[0]] if found.refs else agreed.grants[0])
+        for found in lint(agreed, catalog)
+        if found.code in ENGINE_CODES and (found.refs or agreed.grants)
+    ]
+    ledger = scene(
+        grants=agreed.grants,
+        limits=agreed.limits,
+        protocol=agreed.protocol,
+        parties=agreed.parties,
+        window=agreed.window,
+        formed=agreed.window.start - timedelta(hours=1),
+    )
+    for code, grant in flagged:
+        other = min(grant.counterparties or agreed.parties - {grant.party})
+        actor, recipient = (
+            (other, grant.party) if grant.role is Role.RECEIVE else (grant.party, other)
+        )
+        planned = step(
+            grant.activity, at=agreed.window.start, actor=actor, recipient=recipient
+        )
+        assert ENGINE_CODES[code] in check(planned, ledger).codes
