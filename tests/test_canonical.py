@@ -28,6 +28,9 @@ RECORDS: dict[str, st.SearchStrategy[Any]] = {
     "plan_decision": testing.plan_decisions(),
     "event": testing.events(),
     "receipt": testing.ledgers(min_events=1, max_events=6).flatmap(testing.receipts),
+    "lint": testing.lint_reports(),
+    "terms_diff": testing.terms_diffs(),
+    "protocol": testing.protocols(),
 }
 
 

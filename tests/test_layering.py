@@ -17,6 +17,8 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_errors", "_validate", "_time", "_enum", "_text", "_about"}),
     frozenset({"_catalog", "_terms", "_events", "_plan", "_history", "_decision"}),
     frozenset({"_receipt"}),
+    # Lint reports and terms diffs are records that documents carry.
+    frozenset({"_reports"}),
     frozenset({"_coverage"}),
     frozenset({"_canonical", "_serialize", "_migrations"}),
     frozenset({"_state", "_ledger"}),

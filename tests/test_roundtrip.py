@@ -62,6 +62,10 @@ RECORDS: dict[type, st.SearchStrategy[Any]] = {
     ck.Decision: testing.decisions(),
     ck.PlanDecision: testing.plan_decisions(),
     ck.Allowance: testing.allowances(),
+    ck.LintFinding: testing.lint_findings(),
+    ck.LintReport: testing.lint_reports(),
+    ck.Change: testing.changes(),
+    ck.TermsDiff: testing.terms_diffs(),
 }
 MINUTES = st.integers(1, 1_000_000)
 RECORDS.update(

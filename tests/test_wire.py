@@ -55,6 +55,9 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "plan_decision": testing.plan_decisions(),
     "event": testing.events(),
     "receipt": testing.ledgers(min_events=1, max_events=6).flatmap(testing.receipts),
+    "lint": testing.lint_reports(),
+    "terms_diff": testing.terms_diffs(),
+    "protocol": testing.protocols(),
 }
 VALIDATORS = {
     kind: jsonschema.Draft202012Validator(consentkit.json_schema(kind))
@@ -400,8 +403,8 @@ def test_a_condition_with_a_wrong_tag_is_refused() -> None:
                     "kind",
                     (
                         "must be one of `ledger`, `terms`, `plan`, `step`, `catalog`, "
-                        "`decision`, `plan_decision`, `event`, `receipt`, "
-                        "got `'diary'`"
+                        "`decision`, `plan_decision`, `event`, `receipt`, `lint`, "
+                        "`terms_diff`, `protocol`, got `'diary'`"
                     ),
                 )
             ],

@@ -297,6 +297,18 @@ def golden_receipt() -> consentkit.Receipt:
     return sign_receipt(golden_ledger(), party=CLIENT, key=GOLDEN_KEY, at=_at(90))
 
 
+def golden_lint() -> consentkit.LintReport:
+    """What lint says of the first proposal: the rope wants shears, and more."""
+    return consentkit.lint(_terms(spanking_cap=7, rope="restraint.rope"))
+
+
+def golden_terms_diff() -> consentkit.TermsDiff:
+    """What the counter-proposal changes from the first proposal."""
+    return consentkit.diff(
+        _terms(spanking_cap=7, rope="restraint.rope"), golden_terms()
+    )
+
+
 BUILDERS: dict[str, Callable[[], object]] = {
     "ledger": golden_ledger,
     "terms": golden_terms,
@@ -307,6 +319,9 @@ BUILDERS: dict[str, Callable[[], object]] = {
     "plan_decision": golden_plan_decision,
     "event": golden_event,
     "receipt": golden_receipt,
+    "lint": golden_lint,
+    "terms_diff": golden_terms_diff,
+    "protocol": lambda: PROTOCOL,
 }
 FILES = sorted(GOLDEN.glob("*.json"))
 

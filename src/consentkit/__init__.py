@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     __version__: str
     from consentkit._catalog import Activity, Catalog, default_catalog
     from consentkit._decision import Allowance, Decision, Finding, PlanDecision, Verdict
+    from consentkit._diff import diff
     from consentkit._documents import digest, dumps, from_dict, loads, to_dict
     from consentkit._engine import Engine, check, check_plan, envelope
     from consentkit._errors import (
@@ -38,9 +39,18 @@ if TYPE_CHECKING:
     )
     from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
     from consentkit._ledger import Ledger
+    from consentkit._lint import lint
     from consentkit._plan import Plan, Step
     from consentkit._receipt import Proof, Receipt
     from consentkit._report import report
+    from consentkit._reports import (
+        Change,
+        Effect,
+        LintFinding,
+        LintReport,
+        Severity,
+        TermsDiff,
+    )
     from consentkit._schema import json_schema
     from consentkit._state import ConsentState
     from consentkit._terms import (
@@ -107,7 +117,15 @@ _EXPORTS: dict[str, str] = {
     "Negotiation": "consentkit._history",
     "NegotiationStatus": "consentkit._history",
     "Ledger": "consentkit._ledger",
+    "diff": "consentkit._diff",
+    "lint": "consentkit._lint",
     "Plan": "consentkit._plan",
+    "Change": "consentkit._reports",
+    "Effect": "consentkit._reports",
+    "LintFinding": "consentkit._reports",
+    "LintReport": "consentkit._reports",
+    "Severity": "consentkit._reports",
+    "TermsDiff": "consentkit._reports",
     "Step": "consentkit._plan",
     "report": "consentkit._report",
     "Proof": "consentkit._receipt",
@@ -147,6 +165,7 @@ __all__ = [
     "Allowance",
     "Authority",
     "Catalog",
+    "Change",
     "CheckInWithin",
     "ConfirmFirst",
     "Confirmed",
@@ -155,6 +174,7 @@ __all__ = [
     "Decision",
     "Declined",
     "DecodeError",
+    "Effect",
     "Engine",
     "Entry",
     "Equipment",
@@ -170,6 +190,8 @@ __all__ = [
     "LimitDeclared",
     "LimitKind",
     "LimitLifted",
+    "LintFinding",
+    "LintReport",
     "MaxDuration",
     "Negotiation",
     "NegotiationStatus",
@@ -183,6 +205,7 @@ __all__ = [
     "Revoked",
     "Role",
     "RuleContext",
+    "Severity",
     "Signal",
     "SignalGiven",
     "SignalKind",
@@ -191,17 +214,20 @@ __all__ = [
     "Step",
     "TamperedLedger",
     "Terms",
+    "TermsDiff",
     "Verdict",
     "Window",
     "Withdrawn",
     "check",
     "check_plan",
     "default_catalog",
+    "diff",
     "digest",
     "dumps",
     "envelope",
     "from_dict",
     "json_schema",
+    "lint",
     "loads",
     "open_store",
     "report",

@@ -16,10 +16,13 @@ from consentkit._terms import Grant, Limit, Signal
 __all__ = [
     "NAMED_TAGS",
     "TAKES",
+    "addresses",
+    "covered",
     "grant_covers",
     "known_limit",
     "known_tag",
     "limit_reaches",
+    "reached",
     "reaches",
     "taken",
     "usable",
@@ -112,3 +115,38 @@ def taken(tags: Iterable[str]) -> frozenset[str]:
 def usable(signal: Signal, gone: frozenset[str]) -> bool:
     """Whether `signal` can still be given once the capabilities `gone` are gone."""
     return not (signal.all_needs & gone)
+
+
+def covered(grant: Grant, catalog: Catalog) -> tuple[str, ...]:
+    """Every activity `grant` covers, its own first, then depth first.
+
+    Outside the catalog a grant covers only the activity it names.
+    """
+    if not grant.include_subtypes or grant.activity not in catalog:
+        return (grant.activity,)
+    return (
+        grant.activity,
+        *(
+            x
+            for x in catalog.descendants(grant.activity)
+            if grant_covers(grant, x, catalog)
+        ),
+    )
+
+
+def reached(limit: Limit, catalog: Catalog) -> frozenset[str]:
+    """Every activity of `catalog` a step on which `limit` reaches (SPEC 2)."""
+    return frozenset(
+        a.id for a in catalog.activities if limit_reaches(limit, a.id, catalog)
+    )
+
+
+def addresses(limit: Limit, granted: str, activity: str) -> bool:
+    """Whether a grant on `granted` addresses soft `limit` for a step on `activity`.
+
+    SPEC 3.3, CK201: it names the limit's activity or something beneath it;
+    for a tag limit, it names the step's activity exactly.
+    """
+    if limit.activity is not None:
+        return covers(limit.activity, granted)
+    return granted == activity

@@ -29,13 +29,14 @@ from consentkit._history import Entry
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
 from consentkit._receipt import Receipt
+from consentkit._reports import LintReport, TermsDiff
 from consentkit._serialize import (
     UNIONS,
     converter,
     decode,
     key_suffix,
 )
-from consentkit._terms import Terms
+from consentkit._terms import Protocol, Terms
 
 __all__ = [
     "FORMAT",
@@ -72,6 +73,9 @@ KINDS: Final[dict[str, Any]] = {
     "plan_decision": PlanDecision,
     "event": Event,
     "receipt": Receipt,
+    "lint": LintReport,
+    "terms_diff": TermsDiff,
+    "protocol": Protocol,
 }
 
 _KIND_BY_TYPE: Final[dict[type, str]] = {
@@ -393,6 +397,18 @@ def loads(
 def loads(
     text: str | bytes, kind: Literal["receipt"], *, max_size: int = ...
 ) -> Receipt: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["lint"], *, max_size: int = ...
+) -> LintReport: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["terms_diff"], *, max_size: int = ...
+) -> TermsDiff: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["protocol"], *, max_size: int = ...
+) -> Protocol: ...
 @typing_overload
 def loads(
     text: str | bytes, kind: str | None = None, *, max_size: int = ...

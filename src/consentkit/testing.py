@@ -79,6 +79,15 @@ from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
 from consentkit._receipt import Receipt
+from consentkit._reports import (
+    CHANGE_KINDS,
+    LINT_CODES,
+    Change,
+    Effect,
+    LintFinding,
+    LintReport,
+    TermsDiff,
+)
 from consentkit._terms import (
     Aftercare,
     Authority,
@@ -114,6 +123,7 @@ __all__ = [
     "allowances",
     "authorities",
     "catalogs",
+    "changes",
     "conditions",
     "confirmations",
     "decisions",
@@ -130,6 +140,8 @@ __all__ = [
     "limit_declarations",
     "limit_lifts",
     "limits",
+    "lint_findings",
+    "lint_reports",
     "negotiations",
     "party_ids",
     "plan_decisions",
@@ -143,6 +155,7 @@ __all__ = [
     "signing_keys",
     "steps",
     "terms",
+    "terms_diffs",
     "times",
     "windows",
     "withdrawals",
@@ -1853,3 +1866,72 @@ def receipts(
     entry_at = ledger[seq].event.at
     at = draw(times(min_value=entry_at, max_value=entry_at + timedelta(days=1)))
     return sign_receipt(ledger, party=party, key=key, at=at, seq=seq)
+
+
+# -- lint and diff reports ---------------------------------------------------
+
+_PATHS: Final = st.one_of(
+    st.sampled_from(("", "protocol.signals", "catalog", "protocol.sobriety_required")),
+    st.integers(0, 20).map(lambda n: f"grants[{n}]"),
+    st.tuples(st.integers(0, 20), st.integers(0, 3)).map(
+        lambda ij: f"grants[{ij[0]}].conditions[{ij[1]}]"
+    ),
+    st.integers(0, 20).map(lambda n: f"limits[{n}].activity"),
+)
+
+
+@st.composite
+def lint_findings(
+    draw: st.DrawFn, *, codes: st.SearchStrategy[str] | None = None
+) -> LintFinding:
+    """Lint findings under a known code, with its name and severity."""
+    code = _pick(draw, tuple(LINT_CODES)) if codes is None else draw(codes)
+    name, severity, _ = LINT_CODES[code]
+    return LintFinding(
+        code=code,
+        rule=name,
+        severity=severity,
+        message=draw(_ANY_TEXT),
+        path=draw(_PATHS),
+        refs=tuple(_pick(draw, ("g1", "g2")) for _ in range(_int(draw, 0, 2))),
+        hint=draw(_ANY_TEXT) if _coin(draw) else "",
+    )
+
+
+@st.composite
+def lint_reports(draw: st.DrawFn) -> LintReport:
+    """Lint reports of a few findings (kept sorted by the record)."""
+    return LintReport(
+        findings=tuple(draw(lint_findings()) for _ in range(_int(draw, 0, 4)))
+    )
+
+
+@st.composite
+def changes(
+    draw: st.DrawFn, *, parties: st.SearchStrategy[str] | None = None
+) -> Change:
+    """Changes of any kind and effect, with one or both paths."""
+    what = _pick(draw, CHANGE_KINDS)
+    sides = _pick(draw, ((True, False), (False, True), (True, True)))
+    path = draw(_PATHS) or "window.start"
+    party = None
+    if what.startswith(("grant", "limit")):
+        party = draw(_given(parties, party_ids()))
+    return Change(
+        party=party,
+        what=what,
+        path_old=path if sides[0] else None,
+        path_new=path if sides[1] else None,
+        effect=_pick(draw, tuple(Effect)),
+        message=draw(_ANY_TEXT),
+    )
+
+
+@st.composite
+def terms_diffs(
+    draw: st.DrawFn, *, parties: st.SearchStrategy[str] | None = None
+) -> TermsDiff:
+    """Terms diffs of a few changes."""
+    return TermsDiff(
+        changes=tuple(draw(changes(parties=parties)) for _ in range(_int(draw, 0, 4)))
+    )

@@ -53,3 +53,15 @@ assert_type(store.head("s"), str | None)
 assert_type(store.ids(), tuple[str, ...])
 assert_type(store.exists("s"), bool)
 assert_type(store.update("s", lambda led: led), ck.Ledger)
+terms = ck.Terms(
+    parties={"a", "b"},
+    window=ck.Window(start=at, end=at.replace(day=2)),
+    grants=[],
+    protocol=ck.Protocol(signals=[]),
+)
+assert_type(ck.lint(terms), ck.LintReport)
+assert_type(ck.lint(terms, ledger=ledger).findings, tuple[ck.LintFinding, ...])
+assert_type(ck.diff(terms, terms), ck.TermsDiff)
+assert_type(ck.diff(terms, terms).for_party("a"), tuple[ck.Change, ...])
+assert_type(ck.loads("", "lint"), ck.LintReport)
+assert_type(ck.loads("", "terms_diff"), ck.TermsDiff)
