@@ -27,6 +27,9 @@ RECORDS: dict[str, st.SearchStrategy[Any]] = {
     "decision": testing.decisions(),
     "plan_decision": testing.plan_decisions(),
     "event": testing.events(),
+    "preferences": testing.preference_lists(),
+    "comparison": testing.comparisons(),
+    "protocol": testing.protocols(),
 }
 
 

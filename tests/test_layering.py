@@ -16,13 +16,15 @@ SRC = Path(__file__).parent.parent / "src" / "consentkit"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_errors", "_validate", "_time", "_enum", "_text"}),
     frozenset({"_catalog", "_terms", "_events", "_plan", "_history", "_decision"}),
+    # Preference lists and comparisons are records that documents carry.
+    frozenset({"_preferences"}),
     frozenset({"_coverage"}),
     frozenset({"_canonical", "_serialize", "_migrations"}),
     frozenset({"_state", "_ledger"}),
     frozenset({"_documents", "_schema"}),
     frozenset({"rules"}),
     frozenset({"_engine"}),
-    frozenset({"_lint", "_diff", "_preferences", "testing"}),
+    frozenset({"_lint", "_diff", "_compare", "_draft", "_importers", "testing"}),
     frozenset({"_cli", "__main__", "__init__"}),
 )
 

@@ -62,6 +62,18 @@ RECORDS: dict[type, st.SearchStrategy[Any]] = {
     ck.Decision: testing.decisions(),
     ck.PlanDecision: testing.plan_decisions(),
     ck.Allowance: testing.allowances(),
+    ck.Preference: testing.preference_entries(),
+    ck.Preferences: testing.preference_lists(),
+    ck.Source: testing.sources(),
+    ck.Match: testing.matches(),
+    ck.Comparison: testing.comparisons(catalog=CATALOG),
+    ck.Imported: st.builds(
+        ck.Imported,
+        preferences=testing.preference_lists(),
+        unmapped=st.lists(st.text(max_size=20), max_size=3),
+        undirected=st.lists(st.text(max_size=20), max_size=3),
+        lossy=st.booleans(),
+    ),
 }
 MINUTES = st.integers(1, 1_000_000)
 RECORDS.update(
@@ -76,6 +88,9 @@ RECORDS.update(
         ck.ConfirmFirst: st.builds(ck.ConfirmFirst, within_minutes=st.none() | MINUTES),
     }
 )
+
+#: Fields that other fields determine, so that no valid record differs in them alone.
+DERIVED = {(ck.Match, "kind")}
 
 #: Public attrs classes that are views or helpers, not records on the wire.
 NOT_RECORDS = {ck.ConsentState, ck.RuleContext}
@@ -201,7 +216,9 @@ def test_any_single_field_change_changes_the_digest(cls: type) -> None:
             seen.add(name)
 
     check()
-    fields = {f.name for f in attrs.fields(cls) if f.init}
+    fields = {
+        f.name for f in attrs.fields(cls) if f.init and (cls, f.name) not in DERIVED
+    }
     for name in sorted(fields - seen):
         # A field the draws above happened never to vary: find a record where it can.
         def varies(candidate: Any, name: str = name) -> bool:
@@ -215,4 +232,4 @@ def test_any_single_field_change_changes_the_digest(cls: type) -> None:
         changed = changed_fields(record, record)[name]
         assert ck.digest(changed) != ck.digest(record), name
         seen.add(name)
-    assert seen == fields
+    assert seen - {name for owner, name in DERIVED if owner is cls} == fields

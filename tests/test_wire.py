@@ -54,6 +54,9 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "decision": testing.decisions(),
     "plan_decision": testing.plan_decisions(),
     "event": testing.events(),
+    "preferences": testing.preference_lists(),
+    "comparison": testing.comparisons(),
+    "protocol": testing.protocols(),
 }
 VALIDATORS = {
     kind: jsonschema.Draft202012Validator(consentkit.json_schema(kind))
@@ -397,10 +400,9 @@ def test_a_condition_with_a_wrong_tag_is_refused() -> None:
             [
                 (
                     "kind",
-                    (
-                        "must be one of `ledger`, `terms`, `plan`, `step`, `catalog`, "
-                        "`decision`, `plan_decision`, `event`, got `'diary'`"
-                    ),
+                    "must be one of "
+                    + ", ".join(f"`{kind}`" for kind in KINDS)
+                    + ", got `'diary'`",
                 )
             ],
         ),

@@ -28,6 +28,7 @@ from consentkit import (
     Aftercare,
     Authority,
     CheckInWithin,
+    Comparison,
     ConfirmFirst,
     Decision,
     Equipment,
@@ -40,12 +41,16 @@ from consentkit import (
     NonverbalSignal,
     Plan,
     PlanDecision,
+    Preference,
+    Preferences,
     Protocol,
+    Rating,
     Role,
     Signal,
     SignalGiven,
     SignalKind,
     SignalMeaning,
+    Source,
     Step,
     Terms,
     Verdict,
@@ -287,6 +292,60 @@ def golden_event() -> SignalGiven:
     return SignalGiven(by=CLIENT, cue="yellow", intensity=5, at=_at(52))
 
 
+def golden_preferences() -> Preferences:
+    """The client's list: every rating, a cap, any role, a note, an import."""
+    return Preferences(
+        party=CLIENT,
+        entries=(
+            Preference(
+                activity="impact.spanking",
+                role=Role.RECEIVE,
+                rating=Rating.FAVORITE,
+                max_intensity=6,
+            ),
+            Preference(
+                activity="impact.flogging", role=Role.RECEIVE, rating=Rating.YES
+            ),
+            Preference(
+                activity="restraint.rope", role=Role.RECEIVE, rating=Rating.OKAY
+            ),
+            Preference(
+                activity="impact.caning",
+                role=Role.RECEIVE,
+                rating=Rating.MAYBE,
+                max_intensity=3,
+            ),
+            Preference(activity="psych.cnc", role=Role.RECEIVE, rating=Rating.FANTASY),
+            Preference(activity="service", role=Role.GIVE, rating=Rating.NO),
+            Preference(
+                activity="edge",
+                role=None,
+                rating=Rating.HARD_NO,
+                note="never, not even talk",
+            ),
+        ),
+        source=Source(
+            tool="kinklist",
+            file="my-list.txt",
+            sha256="sha256:37548a7526d1255036f0c4c02628f656574a04a09bb1e0c9e5cf0dfe33b65699",
+            lossy=True,
+        ),
+    )
+
+
+def golden_comparison() -> Comparison:
+    """The client's list against the mistress's: each kind of match."""
+    mistress = Preferences(
+        party=MISTRESS,
+        entries=(
+            Preference(activity="impact", role=Role.GIVE, rating=Rating.YES),
+            Preference(activity="psych.cnc", role=Role.GIVE, rating=Rating.OKAY),
+            Preference(activity="restraint", role=Role.GIVE, rating=Rating.FAVORITE),
+        ),
+    )
+    return consentkit.compare(golden_preferences(), mistress)
+
+
 BUILDERS: dict[str, Callable[[], object]] = {
     "ledger": golden_ledger,
     "terms": golden_terms,
@@ -296,6 +355,9 @@ BUILDERS: dict[str, Callable[[], object]] = {
     "decision": golden_decision,
     "plan_decision": golden_plan_decision,
     "event": golden_event,
+    "preferences": golden_preferences,
+    "comparison": golden_comparison,
+    "protocol": lambda: PROTOCOL,
 }
 FILES = sorted(GOLDEN.glob("*.json"))
 

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from consentkit._catalog import Activity, Catalog, default_catalog
+    from consentkit._compare import compare
     from consentkit._decision import Allowance, Decision, Finding, PlanDecision, Verdict
     from consentkit._documents import digest, dumps, from_dict, loads, to_dict
+    from consentkit._draft import draft_terms
     from consentkit._engine import Engine, check, check_plan, envelope
     from consentkit._errors import (
         ConsentkitError,
@@ -36,8 +38,19 @@ if TYPE_CHECKING:
         Withdrawn,
     )
     from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
+    from consentkit._importers import read_kinklist, read_preferences_csv
     from consentkit._ledger import Ledger
     from consentkit._plan import Plan, Step
+    from consentkit._preferences import (
+        Comparison,
+        Imported,
+        Match,
+        MatchKind,
+        Preference,
+        Preferences,
+        Rating,
+        Source,
+    )
     from consentkit._schema import json_schema
     from consentkit._state import ConsentState
     from consentkit._terms import (
@@ -68,6 +81,7 @@ _EXPORTS: dict[str, str] = {
     "Activity": "consentkit._catalog",
     "Catalog": "consentkit._catalog",
     "default_catalog": "consentkit._catalog",
+    "compare": "consentkit._compare",
     "Allowance": "consentkit._decision",
     "Decision": "consentkit._decision",
     "Finding": "consentkit._decision",
@@ -78,6 +92,7 @@ _EXPORTS: dict[str, str] = {
     "from_dict": "consentkit._documents",
     "loads": "consentkit._documents",
     "to_dict": "consentkit._documents",
+    "draft_terms": "consentkit._draft",
     "Engine": "consentkit._engine",
     "check": "consentkit._engine",
     "check_plan": "consentkit._engine",
@@ -102,9 +117,19 @@ _EXPORTS: dict[str, str] = {
     "Entry": "consentkit._history",
     "Negotiation": "consentkit._history",
     "NegotiationStatus": "consentkit._history",
+    "read_kinklist": "consentkit._importers",
+    "read_preferences_csv": "consentkit._importers",
     "Ledger": "consentkit._ledger",
     "Plan": "consentkit._plan",
     "Step": "consentkit._plan",
+    "Comparison": "consentkit._preferences",
+    "Imported": "consentkit._preferences",
+    "Match": "consentkit._preferences",
+    "MatchKind": "consentkit._preferences",
+    "Preference": "consentkit._preferences",
+    "Preferences": "consentkit._preferences",
+    "Rating": "consentkit._preferences",
+    "Source": "consentkit._preferences",
     "json_schema": "consentkit._schema",
     "ConsentState": "consentkit._state",
     "Aftercare": "consentkit._terms",
@@ -140,6 +165,7 @@ __all__ = [
     "Authority",
     "Catalog",
     "CheckInWithin",
+    "Comparison",
     "ConfirmFirst",
     "Confirmed",
     "ConsentState",
@@ -155,6 +181,7 @@ __all__ = [
     "HouseRules",
     "ImpairmentCleared",
     "ImpairmentDeclared",
+    "Imported",
     "InvalidRecord",
     "Ledger",
     "LedgerError",
@@ -162,14 +189,19 @@ __all__ = [
     "LimitDeclared",
     "LimitKind",
     "LimitLifted",
+    "Match",
+    "MatchKind",
     "MaxDuration",
     "Negotiation",
     "NegotiationStatus",
     "NonverbalSignal",
     "Plan",
     "PlanDecision",
+    "Preference",
+    "Preferences",
     "Proposed",
     "Protocol",
+    "Rating",
     "Revoked",
     "Role",
     "RuleContext",
@@ -177,6 +209,7 @@ __all__ = [
     "SignalGiven",
     "SignalKind",
     "SignalMeaning",
+    "Source",
     "Spotter",
     "Step",
     "TamperedLedger",
@@ -186,13 +219,17 @@ __all__ = [
     "Withdrawn",
     "check",
     "check_plan",
+    "compare",
     "default_catalog",
     "digest",
+    "draft_terms",
     "dumps",
     "envelope",
     "from_dict",
     "json_schema",
     "loads",
+    "read_kinklist",
+    "read_preferences_csv",
     "to_dict",
 ]
 

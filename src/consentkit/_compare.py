@@ -30,8 +30,8 @@ def _listed(
     found: dict[str, Rating] = {}
     for activity in catalog:
         rating = effective_rating(preferences, activity.id, role, catalog)
-        if rating in LISTED:
-            found[activity.id] = rating  # type: ignore[assignment]  # LISTED holds no None
+        if rating is not None and rating in LISTED:
+            found[activity.id] = rating
     return found
 
 

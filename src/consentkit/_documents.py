@@ -28,13 +28,14 @@ from consentkit._events import Event
 from consentkit._history import Entry
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
+from consentkit._preferences import Comparison, Preferences
 from consentkit._serialize import (
     UNIONS,
     converter,
     decode,
     key_suffix,
 )
-from consentkit._terms import Terms
+from consentkit._terms import Protocol, Terms
 
 __all__ = [
     "FORMAT",
@@ -70,6 +71,9 @@ KINDS: Final[dict[str, Any]] = {
     "decision": Decision,
     "plan_decision": PlanDecision,
     "event": Event,
+    "preferences": Preferences,
+    "comparison": Comparison,
+    "protocol": Protocol,
 }
 
 _KIND_BY_TYPE: Final[dict[type, str]] = {
@@ -387,6 +391,18 @@ def loads(
 def loads(
     text: str | bytes, kind: Literal["event"], *, max_size: int = ...
 ) -> Event: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["preferences"], *, max_size: int = ...
+) -> Preferences: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["comparison"], *, max_size: int = ...
+) -> Comparison: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["protocol"], *, max_size: int = ...
+) -> Protocol: ...
 @typing_overload
 def loads(
     text: str | bytes, kind: str | None = None, *, max_size: int = ...

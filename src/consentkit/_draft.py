@@ -188,7 +188,7 @@ def draft_terms(
     gives = {item.party: standings(item, Role.GIVE, catalog) for item in lists}
     receives = {item.party: standings(item, Role.RECEIVE, catalog) for item in lists}
     covered = _coverage(catalog)
-    several = len(lists) > 2  # noqa: PLR2004  # ids name the other party beyond two
+    several = len(lists) > 2  # ids name the other party beyond two
     specs: list[tuple[str, str, Role, str, _Side, bool]] = []
     for giver in lists:
         for receiver in lists:
@@ -206,7 +206,14 @@ def draft_terms(
                     (giver.party, receiver.party, Role.GIVE, activity, giving, subtree)
                 )
                 specs.append(
-                    (receiver.party, giver.party, Role.RECEIVE, activity, receiving, subtree)
+                    (
+                        receiver.party,
+                        giver.party,
+                        Role.RECEIVE,
+                        activity,
+                        receiving,
+                        subtree,
+                    )
                 )
     forms: list[tuple[str, str]] = []
     for party, other, role, activity, _, _ in specs:

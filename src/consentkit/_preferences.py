@@ -9,6 +9,7 @@ the lists they are made from, so that documents can carry both.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -38,6 +39,7 @@ __all__ = [
     "check_lists",
     "effective_entry",
     "effective_rating",
+    "match_kind",
     "standing",
     "standings",
 ]
@@ -336,8 +338,9 @@ def standing(
             return Standing(rating=None, cap=None)
         if worst is None or entry.rating.rank > worst.rank:
             worst = entry.rating
-        if entry.max_intensity is not None and (cap is None or entry.max_intensity < cap):
-            cap = entry.max_intensity
+        own = entry.max_intensity
+        if own is not None and (cap is None or own < cap):
+            cap = own
     return Standing(rating=worst, cap=cap)
 
 
@@ -413,13 +416,11 @@ def check_lists(
     given = tuple(lists)
     for item in given:
         if not isinstance(item, Preferences):
-            raise TypeError(
-                f"{what}: expected `Preferences` lists, got {v.show(item)}"
-            )
+            raise TypeError(f"{what}: expected `Preferences` lists, got {v.show(item)}")
     if len(given) < least:
         raise ValueError(f"{what}: needs at least {least} preference lists")
     found = sorted(given, key=lambda p: p.party)
-    for first, second in zip(found, found[1:], strict=False):
+    for first, second in itertools.pairwise(found):
         if first.party == second.party:
             raise ValueError(f"{what}: two lists of party `{one_line(first.party)}`")
     for item in found:
@@ -517,7 +518,7 @@ class Comparison:
     catalog_version: int = attrs.field(default=1, validator=v.positive_int(2**31 - 1))
 
     def __attrs_post_init__(self) -> None:
-        if len(self.parties) != 2:  # noqa: PLR2004  # a comparison is of two lists
+        if len(self.parties) != 2:  # a comparison is of two lists
             raise v.fail(self, "parties", "must name exactly two parties")
         seen: set[tuple[str, str]] = set()
         for index, match in enumerate(self.matches):
