@@ -103,7 +103,8 @@ def register(commands: Commands) -> None:
         "schema",
         _schema,
         "print the JSON Schema (2020-12) of a document kind",
-        "kinds: ledger, terms, plan, step, catalog, decision, plan_decision, event\n\n"
+        "kinds: ledger, terms, plan, step, catalog, decision, plan_decision, event,\n"
+        "  preferences, comparison, protocol\n\n"
         "example:\n"
         "  consentkit schema ledger > ledger.schema.json",
     )
