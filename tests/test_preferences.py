@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import attrs
@@ -94,10 +95,11 @@ def test_ratings_accept_their_values_and_order_best_to_worst() -> None:
 
 
 def test_one_entry_per_activity_and_role() -> None:
-    """A second entry for the same activity and role is refused, by position."""
+    """A second entry for the same activity and role is refused, naming both."""
     with pytest.raises(ck.InvalidRecord) as caught:
-        prefs(entry("rope", Role.GIVE, Rating.YES), entry("rope", Role.GIVE, Rating.NO))
-    assert caught.value.field == "entries[1]"
+        prefs(entry("rope", Role.GIVE, Rating.NO), entry("rope", Role.GIVE, Rating.YES))
+    assert caught.value.field == "entries"
+    assert caught.value.rule == "two entries for `rope` in role `give`"
     both = prefs(entry("rope", Role.GIVE, Rating.YES), entry("rope", None, Rating.NO))
     assert len(both.entries) == 2
 
@@ -324,3 +326,27 @@ def test_a_standing_is_never_better_than_any_member(found: Preferences) -> None:
             if member_entry.max_intensity is not None:
                 assert found_standing.cap is not None
                 assert found_standing.cap <= member_entry.max_intensity
+
+
+def test_a_preferences_document_is_read_strictly_with_every_problem() -> None:
+    """Every bad field of every entry is reported at its JSON path."""
+    data = {
+        "party": "ann",
+        "entries": [
+            {"activity": "impact", "role": "give", "rating": "sure"},
+            {"activity": "Impact", "role": "any", "rating": "no", "colour": 1},
+            {"activity": "rope", "role": None, "rating": "yes"},
+        ],
+        "source": {"tool": "csv", "sha256": "x"},
+    }
+    document = {"format": "consentkit", "version": 1, "kind": "preferences"}
+    with pytest.raises(ck.DecodeError) as caught:
+        ck.loads(json.dumps({**document, "data": data}))
+    assert [path for path, _ in caught.value.problems] == [
+        "data.entries[0].rating",
+        "data.entries[1].activity",
+        "data.entries[1].role",
+        "data.entries[1].colour",
+        "data.entries[2].role",
+        "data.source.sha256",
+    ]

@@ -219,14 +219,18 @@ class Preferences:
 
     def __attrs_post_init__(self) -> None:
         index: dict[tuple[str, Role | None], Preference] = {}
-        for position, entry in enumerate(self.entries):
+        for entry in self.entries:
             key = (entry.activity, entry.role)
             if key in index:
-                role = "any role" if entry.role is None else f"`{entry.role.value}`"
+                # Entries are sorted on the way in, so a position would not
+                # be the caller's: the message names the entry instead.
+                role = (
+                    "any role" if entry.role is None else f"role `{entry.role.value}`"
+                )
                 raise v.fail(
                     self,
-                    f"entries[{position}]",
-                    f"a second entry for `{entry.activity}` in {role}",
+                    "entries",
+                    f"two entries for `{entry.activity}` in {role}",
                 )
             index[key] = entry
         object.__setattr__(self, "_index", index)
