@@ -228,7 +228,18 @@ def same_reveal(draw: st.DrawFn, found: Preferences) -> Preferences:
             entries[activity.id, role] = Preference(
                 activity=activity.id, role=role, rating=rating
             )
-    return attrs.evolve(found, entries=tuple(entries.values()))
+    again = attrs.evolve(found, entries=tuple(entries.values()))
+    # What was not listed must stay so: stop any listed rating from above
+    # reaching it with a NO of its own, from the top of the tree down.
+    for activity in sorted(CATALOG, key=lambda a: a.id.count(".")):
+        for role in SIDES:
+            now = effective_rating(again, activity.id, role, CATALOG)
+            if (activity.id, role) not in shown and now in LISTED:
+                entries[activity.id, role] = Preference(
+                    activity=activity.id, role=role, rating=Rating.NO
+                )
+                again = attrs.evolve(found, entries=tuple(entries.values()))
+    return again
 
 
 @given(LISTS, OTHERS, st.data())
