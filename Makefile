@@ -34,7 +34,7 @@ demo: $(STAMP)
 	  status=$$?; echo "(exit status $$status: a DENY exits 1; ALLOW is 0, RENEGOTIATE 3)"; test $$status -eq 1
 
 bench: $(STAMP)
-	for b in ledger engine codec cli signing store; do $(BIN)/python benchmarks/$$b.py || exit 1; done
+	for b in ledger engine codec cli signing store negotiation; do $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage build

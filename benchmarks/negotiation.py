@@ -1,22 +1,25 @@
-"""How fast the tools before the scene are: lint and diff of large terms.
+"""How fast the tools before the scene are: compare, draft_terms, lint and diff.
 
-Run with ``.venv/bin/python benchmarks/negotiation.py`` (a few seconds).
+Run with ``.venv/bin/python benchmarks/negotiation.py`` (about 10 seconds).
 
 The cases are a table (`CASES`): each has a name, a function that prepares
 its inputs and returns the call to time, a target, and optionally a *floor*
 -- the least work any implementation must do for the same inputs -- timed
 side by side in the same rounds, so the ratio says how far above the
-unavoidable the tool is.  Other tools (compare, draft_terms) add rows to the
-same table.
+unavoidable the tool is.
 
-The terms: 20 parties, 500 grants over the default catalog (GIVE and RECEIVE
-in matching pairs, mostly capped, half the time naming the counterparty, a
-subtree grant where the activity has children one time in three), 100 hard
-and soft limits on activities and tags, and a protocol with a STOP that needs
-no capability, every item of equipment and aftercare for everyone -- drawn
-from a seeded random generator, so every run times the same terms.  The
-counter-proposal changes one grant in ten (a cap, the subtree, a condition),
-drops ten grants and adds ten, and changes ten limits.  Each call is timed on
+compare and draft_terms read full preference lists over the default catalog:
+every activity rated for GIVE and for RECEIVE, the ratings and caps drawn
+from a seeded random generator, so every run times the same lists.
+
+lint and diff read terms of 20 parties, 500 grants over the default catalog
+(GIVE and RECEIVE in matching pairs, mostly capped, half the time naming the
+counterparty, a subtree grant where the activity has children one time in
+three), 100 hard and soft limits on activities and tags, and a protocol with
+a STOP that needs no capability, every item of equipment and aftercare for
+everyone.  The counter-proposal changes one grant in ten (a cap, the
+subtree, a condition), drops ten grants and adds ten, and changes ten
+limits.  Each call is timed on
 its own with `time.perf_counter_ns`; the table shows the median of all calls
 and the spread of the per-round medians.
 """
@@ -46,15 +49,20 @@ from consentkit import (
     Grant,
     Limit,
     LimitKind,
+    Preference,
+    Preferences,
     Protocol,
+    Rating,
     Role,
     Signal,
     SignalKind,
     SignalMeaning,
     Terms,
     Window,
+    compare,
     default_catalog,
     diff,
+    draft_terms,
     lint,
 )
 
@@ -62,13 +70,115 @@ ROUNDS = 7
 SEED = 20260307
 T0 = datetime(2026, 3, 7, 19, 0, tzinfo=timezone.utc)
 WINDOW = Window(start=T0, end=T0 + timedelta(hours=3))
-PARTIES = tuple(f"party-{i:02d}" for i in range(20))
-TAGS = ("leaves_marks", "breath_risk", "electrical", "recording", "heat")
+#: Mostly agreeable ratings, so that drafting has plenty to grant.
+WEIGHTS = {
+    Rating.FAVORITE: 2,
+    Rating.YES: 4,
+    Rating.OKAY: 3,
+    Rating.MAYBE: 2,
+    Rating.FANTASY: 1,
+    Rating.NO: 1,
+    Rating.HARD_NO: 1,
+}
 
 Call = Callable[[], object]
 
 
+def full_list(party: str, catalog: Catalog, rng: random.Random) -> Preferences:
+    """Every activity of `catalog` rated for GIVE and RECEIVE."""
+    ratings, weights = list(WEIGHTS), list(WEIGHTS.values())
+    entries = []
+    for activity in catalog:
+        for role in (Role.GIVE, Role.RECEIVE):
+            rating = rng.choices(ratings, weights)[0]
+            capped = rating in (Rating.FAVORITE, Rating.YES, Rating.OKAY, Rating.MAYBE)
+            cap = rng.randint(3, 10) if capped and rng.random() < 0.3 else None
+            entries.append(
+                Preference(
+                    activity=activity.id, role=role, rating=rating, max_intensity=cap
+                )
+            )
+    return Preferences(
+        party=party,
+        entries=entries,
+        catalog=catalog.name,
+        catalog_version=catalog.version,
+    )
+
+
 def protocol_for(catalog: Catalog) -> Protocol:
+    """A STOP needing no capability, and every item of equipment the catalog asks."""
+    equipment = frozenset().union(*(catalog.required_equipment(a.id) for a in catalog))
+    stop = Signal(cue="stamp", kind=SignalKind.NONVERBAL, meaning=SignalMeaning.STOP)
+    return Protocol(signals=(stop,), equipment=equipment)
+
+
+def lists(count: int) -> list[Preferences]:
+    """`count` full lists of distinct parties."""
+    catalog = default_catalog()
+    rng = random.Random(SEED + count)
+    return [full_list(f"party-{i:02d}", catalog, rng) for i in range(count)]
+
+
+# -- the cases ---------------------------------------------------------------------
+
+
+def compare_two() -> Call:
+    """Compare of two full lists."""
+    a, b = lists(2)
+    return lambda: compare(a, b)
+
+
+def compare_floor() -> Call:
+    """The least compare must do: look up each activity's entry, both ways."""
+    a, b = lists(2)
+    ids = [activity.id for activity in default_catalog()]
+    index_a = {(e.activity, e.role): e for e in a.entries}
+    index_b = {(e.activity, e.role): e for e in b.entries}
+
+    def floor() -> object:
+        return [
+            (index_a.get((x, Role.GIVE)), index_b.get((x, Role.RECEIVE))) for x in ids
+        ] + [(index_b.get((x, Role.GIVE)), index_a.get((x, Role.RECEIVE))) for x in ids]
+
+    return floor
+
+
+def draft(count: int) -> Callable[[], Call]:
+    """draft_terms for `count` full lists."""
+
+    def prepare() -> Call:
+        found = lists(count)
+        protocol = protocol_for(default_catalog())
+        return lambda: draft_terms(found, window=WINDOW, protocol=protocol)
+
+    prepare.__doc__ = f"draft_terms for {count} full lists."
+    return prepare
+
+
+def terms_floor(count: int) -> Callable[[], Call]:
+    """Build the drafted terms' record again from its own grants and limits."""
+
+    def prepare() -> Call:
+        found = lists(count)
+        protocol = protocol_for(default_catalog())
+        made = draft_terms(found, window=WINDOW, protocol=protocol)
+        return lambda: Terms(
+            parties=made.parties,
+            window=made.window,
+            grants=made.grants,
+            limits=made.limits,
+            protocol=made.protocol,
+        )
+
+    return prepare
+
+
+PARTIES = tuple(f"party-{i:02d}" for i in range(20))
+TAGS = ("leaves_marks", "breath_risk", "electrical", "recording", "heat")
+
+
+def lint_protocol_for(catalog: Catalog) -> Protocol:
     """A STOP needing no capability, every item of equipment, aftercare for all."""
     equipment = frozenset().union(*(catalog.required_equipment(a.id) for a in catalog))
     stop = Signal(cue="stamp", kind=SignalKind.NONVERBAL, meaning=SignalMeaning.STOP)
@@ -121,7 +231,7 @@ def large_terms(grants: int = 500, limits: int = 100, seed: int = SEED) -> Terms
         window=WINDOW,
         grants=tuple(made[:grants]),
         limits=tuple(found),
-        protocol=protocol_for(catalog),
+        protocol=lint_protocol_for(catalog),
     )
 
 
@@ -216,13 +326,15 @@ class Case:
 
 
 CASES: tuple[Case, ...] = (
+    Case("compare, 2 full lists", compare_two, 5.0, 200, compare_floor),
+    Case("draft_terms, 2 full lists", draft(2), 20.0, 100, terms_floor(2)),
+    Case("draft_terms, 10 full lists", draft(10), 1000.0, 5, terms_floor(10)),
     Case("lint, 500 grants and 100 limits", lint_large, 20.0, 30, lint_floor),
     Case("diff, two terms of 500 grants", diff_large, 20.0, 30, diff_floor),
 )
 
 
 def timed(call: Call) -> int:
-    """Nanoseconds one call takes."""
     start = time.perf_counter_ns()
     call()
     return time.perf_counter_ns() - start
@@ -285,9 +397,8 @@ def main() -> int:
         )
     )
     print(
-        "\nfloors: lint -- reading each grant's risks and equipment and each "
-        "limit's target once; diff -- matching grants by id and comparing the "
-        "pairs, and the limits as sets"
+        "\nfloors: compare -- one dictionary lookup per activity, role and direction; "
+        "draft_terms -- building the same Terms record from its grants and limits"
     )
     return 1 if missed else 0
 

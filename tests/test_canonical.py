@@ -30,6 +30,8 @@ RECORDS: dict[str, st.SearchStrategy[Any]] = {
     "receipt": testing.ledgers(min_events=1, max_events=6).flatmap(testing.receipts),
     "lint": testing.lint_reports(),
     "terms_diff": testing.terms_diffs(),
+    "preferences": testing.preference_lists(),
+    "comparison": testing.comparisons(),
     "protocol": testing.protocols(),
 }
 

@@ -19,6 +19,8 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_receipt"}),
     # Lint reports and terms diffs are records that documents carry.
     frozenset({"_reports"}),
+    # Preference lists and comparisons are records that documents carry.
+    frozenset({"_preferences"}),
     frozenset({"_coverage"}),
     frozenset({"_canonical", "_serialize", "_migrations"}),
     frozenset({"_state", "_ledger"}),
@@ -28,7 +30,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"store"}),
     frozenset({"rules"}),
     frozenset({"_engine"}),
-    frozenset({"_lint", "_diff", "_preferences", "testing"}),
+    frozenset({"_lint", "_diff", "_compare", "_draft", "_importers", "testing"}),
     frozenset({"_report"}),
     frozenset({"_cli", "__main__", "__init__"}),
 )

@@ -66,6 +66,18 @@ RECORDS: dict[type, st.SearchStrategy[Any]] = {
     ck.LintReport: testing.lint_reports(),
     ck.Change: testing.changes(),
     ck.TermsDiff: testing.terms_diffs(),
+    ck.Preference: testing.preference_entries(),
+    ck.Preferences: testing.preference_lists(),
+    ck.Source: testing.sources(),
+    ck.Match: testing.matches(),
+    ck.Comparison: testing.comparisons(catalog=CATALOG),
+    ck.Imported: st.builds(
+        ck.Imported,
+        preferences=testing.preference_lists(),
+        unmapped=st.lists(st.text(max_size=20), max_size=3),
+        undirected=st.lists(st.text(max_size=20), max_size=3),
+        lossy=st.booleans(),
+    ),
 }
 MINUTES = st.integers(1, 1_000_000)
 RECORDS.update(
@@ -87,6 +99,9 @@ RECORDS.update({ck.Receipt: RECEIPTS, ck.Proof: RECEIPTS.map(lambda r: r.proof)}
 
 #: Fields that hold one value only (a proof names its one algorithm).
 FIXED: dict[type, set[str]] = {ck.Proof: {"type", "cryptosuite"}}
+
+#: Fields that other fields determine, so that no valid record differs in them alone.
+DERIVED = {(ck.Match, "kind")}
 
 #: Public attrs classes that are views or helpers, not records on the wire.
 NOT_RECORDS = {ck.ConsentState, ck.RuleContext}
@@ -212,7 +227,9 @@ def test_any_single_field_change_changes_the_digest(cls: type) -> None:
             seen.add(name)
 
     check()
-    fields = {f.name for f in attrs.fields(cls) if f.init} - FIXED.get(cls, set())
+    fields = {
+        f.name for f in attrs.fields(cls) if f.init and (cls, f.name) not in DERIVED
+    } - FIXED.get(cls, set())
     for name in sorted(fields - seen):
         # A field the draws above happened never to vary: find a record where it can.
         def varies(candidate: Any, name: str = name) -> bool:
@@ -226,4 +243,4 @@ def test_any_single_field_change_changes_the_digest(cls: type) -> None:
         changed = changed_fields(record, record)[name]
         assert ck.digest(changed) != ck.digest(record), name
         seen.add(name)
-    assert seen == fields
+    assert seen - {name for owner, name in DERIVED if owner is cls} == fields

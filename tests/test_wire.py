@@ -57,6 +57,8 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "receipt": testing.ledgers(min_events=1, max_events=6).flatmap(testing.receipts),
     "lint": testing.lint_reports(),
     "terms_diff": testing.terms_diffs(),
+    "preferences": testing.preference_lists(),
+    "comparison": testing.comparisons(),
     "protocol": testing.protocols(),
 }
 VALIDATORS = {
@@ -401,11 +403,9 @@ def test_a_condition_with_a_wrong_tag_is_refused() -> None:
             [
                 (
                     "kind",
-                    (
-                        "must be one of `ledger`, `terms`, `plan`, `step`, `catalog`, "
-                        "`decision`, `plan_decision`, `event`, `receipt`, `lint`, "
-                        "`terms_diff`, `protocol`, got `'diary'`"
-                    ),
+                    "must be one of "
+                    + ", ".join(f"`{kind}`" for kind in KINDS)
+                    + ", got `'diary'`",
                 )
             ],
         ),

@@ -28,6 +28,7 @@ from consentkit import (
     Aftercare,
     Authority,
     CheckInWithin,
+    Comparison,
     ConfirmFirst,
     Decision,
     Equipment,
@@ -40,12 +41,16 @@ from consentkit import (
     NonverbalSignal,
     Plan,
     PlanDecision,
+    Preference,
+    Preferences,
     Protocol,
+    Rating,
     Role,
     Signal,
     SignalGiven,
     SignalKind,
     SignalMeaning,
+    Source,
     Step,
     Terms,
     Verdict,
@@ -309,6 +314,60 @@ def golden_terms_diff() -> consentkit.TermsDiff:
     )
 
 
+def golden_preferences() -> Preferences:
+    """The client's list: every rating, a cap, any role, a note, an import."""
+    return Preferences(
+        party=CLIENT,
+        entries=(
+            Preference(
+                activity="impact.spanking",
+                role=Role.RECEIVE,
+                rating=Rating.FAVORITE,
+                max_intensity=6,
+            ),
+            Preference(
+                activity="impact.flogging", role=Role.RECEIVE, rating=Rating.YES
+            ),
+            Preference(
+                activity="restraint.rope", role=Role.RECEIVE, rating=Rating.OKAY
+            ),
+            Preference(
+                activity="impact.caning",
+                role=Role.RECEIVE,
+                rating=Rating.MAYBE,
+                max_intensity=3,
+            ),
+            Preference(activity="psych.cnc", role=Role.RECEIVE, rating=Rating.FANTASY),
+            Preference(activity="service", role=Role.GIVE, rating=Rating.NO),
+            Preference(
+                activity="edge",
+                role=None,
+                rating=Rating.HARD_NO,
+                note="never, not even talk",
+            ),
+        ),
+        source=Source(
+            tool="kinklist",
+            file="my-list.txt",
+            sha256="sha256:37548a7526d1255036f0c4c02628f656574a04a09bb1e0c9e5cf0dfe33b65699",
+            lossy=True,
+        ),
+    )
+
+
+def golden_comparison() -> Comparison:
+    """The client's list against the mistress's: each kind of match."""
+    mistress = Preferences(
+        party=MISTRESS,
+        entries=(
+            Preference(activity="impact", role=Role.GIVE, rating=Rating.YES),
+            Preference(activity="psych.cnc", role=Role.GIVE, rating=Rating.OKAY),
+            Preference(activity="restraint", role=Role.GIVE, rating=Rating.FAVORITE),
+        ),
+    )
+    return consentkit.compare(golden_preferences(), mistress)
+
+
 BUILDERS: dict[str, Callable[[], object]] = {
     "ledger": golden_ledger,
     "terms": golden_terms,
@@ -321,6 +380,8 @@ BUILDERS: dict[str, Callable[[], object]] = {
     "receipt": golden_receipt,
     "lint": golden_lint,
     "terms_diff": golden_terms_diff,
+    "preferences": golden_preferences,
+    "comparison": golden_comparison,
     "protocol": lambda: PROTOCOL,
 }
 FILES = sorted(GOLDEN.glob("*.json"))

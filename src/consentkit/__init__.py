@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     __version__: str
     from consentkit._catalog import Activity, Catalog, default_catalog
+    from consentkit._compare import compare
     from consentkit._decision import Allowance, Decision, Finding, PlanDecision, Verdict
     from consentkit._diff import diff
     from consentkit._documents import digest, dumps, from_dict, loads, to_dict
+    from consentkit._draft import draft_terms
     from consentkit._engine import Engine, check, check_plan, envelope
     from consentkit._errors import (
         ConsentkitError,
@@ -38,9 +40,20 @@ if TYPE_CHECKING:
         Withdrawn,
     )
     from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
+    from consentkit._importers import read_kinklist, read_preferences_csv
     from consentkit._ledger import Ledger
     from consentkit._lint import lint
     from consentkit._plan import Plan, Step
+    from consentkit._preferences import (
+        Comparison,
+        Imported,
+        Match,
+        MatchKind,
+        Preference,
+        Preferences,
+        Rating,
+        Source,
+    )
     from consentkit._receipt import Proof, Receipt
     from consentkit._report import report
     from consentkit._reports import (
@@ -82,6 +95,7 @@ _EXPORTS: dict[str, str] = {
     "Activity": "consentkit._catalog",
     "Catalog": "consentkit._catalog",
     "default_catalog": "consentkit._catalog",
+    "compare": "consentkit._compare",
     "Allowance": "consentkit._decision",
     "Decision": "consentkit._decision",
     "Finding": "consentkit._decision",
@@ -92,6 +106,7 @@ _EXPORTS: dict[str, str] = {
     "from_dict": "consentkit._documents",
     "loads": "consentkit._documents",
     "to_dict": "consentkit._documents",
+    "draft_terms": "consentkit._draft",
     "Engine": "consentkit._engine",
     "check": "consentkit._engine",
     "check_plan": "consentkit._engine",
@@ -116,6 +131,8 @@ _EXPORTS: dict[str, str] = {
     "Entry": "consentkit._history",
     "Negotiation": "consentkit._history",
     "NegotiationStatus": "consentkit._history",
+    "read_kinklist": "consentkit._importers",
+    "read_preferences_csv": "consentkit._importers",
     "Ledger": "consentkit._ledger",
     "diff": "consentkit._diff",
     "lint": "consentkit._lint",
@@ -130,6 +147,14 @@ _EXPORTS: dict[str, str] = {
     "report": "consentkit._report",
     "Proof": "consentkit._receipt",
     "Receipt": "consentkit._receipt",
+    "Comparison": "consentkit._preferences",
+    "Imported": "consentkit._preferences",
+    "Match": "consentkit._preferences",
+    "MatchKind": "consentkit._preferences",
+    "Preference": "consentkit._preferences",
+    "Preferences": "consentkit._preferences",
+    "Rating": "consentkit._preferences",
+    "Source": "consentkit._preferences",
     "json_schema": "consentkit._schema",
     "ConsentState": "consentkit._state",
     "Aftercare": "consentkit._terms",
@@ -167,6 +192,7 @@ __all__ = [
     "Catalog",
     "Change",
     "CheckInWithin",
+    "Comparison",
     "ConfirmFirst",
     "Confirmed",
     "ConsentState",
@@ -183,6 +209,7 @@ __all__ = [
     "HouseRules",
     "ImpairmentCleared",
     "ImpairmentDeclared",
+    "Imported",
     "InvalidRecord",
     "Ledger",
     "LedgerError",
@@ -192,15 +219,20 @@ __all__ = [
     "LimitLifted",
     "LintFinding",
     "LintReport",
+    "Match",
+    "MatchKind",
     "MaxDuration",
     "Negotiation",
     "NegotiationStatus",
     "NonverbalSignal",
     "Plan",
     "PlanDecision",
+    "Preference",
+    "Preferences",
     "Proof",
     "Proposed",
     "Protocol",
+    "Rating",
     "Receipt",
     "Revoked",
     "Role",
@@ -210,6 +242,7 @@ __all__ = [
     "SignalGiven",
     "SignalKind",
     "SignalMeaning",
+    "Source",
     "Spotter",
     "Step",
     "TamperedLedger",
@@ -220,9 +253,11 @@ __all__ = [
     "Withdrawn",
     "check",
     "check_plan",
+    "compare",
     "default_catalog",
     "diff",
     "digest",
+    "draft_terms",
     "dumps",
     "envelope",
     "from_dict",
@@ -230,6 +265,8 @@ __all__ = [
     "lint",
     "loads",
     "open_store",
+    "read_kinklist",
+    "read_preferences_csv",
     "report",
     "to_dict",
 ]

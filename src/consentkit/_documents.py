@@ -28,6 +28,7 @@ from consentkit._events import Event
 from consentkit._history import Entry
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
+from consentkit._preferences import Comparison, Preferences
 from consentkit._receipt import Receipt
 from consentkit._reports import LintReport, TermsDiff
 from consentkit._serialize import (
@@ -72,10 +73,12 @@ KINDS: Final[dict[str, Any]] = {
     "decision": Decision,
     "plan_decision": PlanDecision,
     "event": Event,
-    "receipt": Receipt,
+    "preferences": Preferences,
+    "comparison": Comparison,
     "lint": LintReport,
     "terms_diff": TermsDiff,
     "protocol": Protocol,
+    "receipt": Receipt,
 }
 
 _KIND_BY_TYPE: Final[dict[type, str]] = {
@@ -405,6 +408,14 @@ def loads(
 def loads(
     text: str | bytes, kind: Literal["terms_diff"], *, max_size: int = ...
 ) -> TermsDiff: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["preferences"], *, max_size: int = ...
+) -> Preferences: ...
+@typing_overload
+def loads(
+    text: str | bytes, kind: Literal["comparison"], *, max_size: int = ...
+) -> Comparison: ...
 @typing_overload
 def loads(
     text: str | bytes, kind: Literal["protocol"], *, max_size: int = ...

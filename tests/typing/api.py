@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from typing_extensions import assert_type
@@ -65,3 +65,16 @@ assert_type(ck.diff(terms, terms), ck.TermsDiff)
 assert_type(ck.diff(terms, terms).for_party("a"), tuple[ck.Change, ...])
 assert_type(ck.loads("", "lint"), ck.LintReport)
 assert_type(ck.loads("", "terms_diff"), ck.TermsDiff)
+prefs = ck.Preferences(party="a", entries=())
+other = ck.Preferences(party="b", entries=())
+protocol = ck.Protocol(signals=())
+window = ck.Window(start=at, end=at + timedelta(hours=1))
+assert_type(ck.compare(prefs, other), ck.Comparison)
+assert_type(ck.compare(prefs, other).render(), str)
+assert_type(ck.draft_terms([prefs, other], window=window, protocol=protocol), ck.Terms)
+assert_type(ck.read_preferences_csv("", "a"), ck.Imported)
+assert_type(ck.read_kinklist("", "", "a"), ck.Imported)
+assert_type(prefs.effective("impact", ck.Role.GIVE), ck.Rating | None)
+assert_type(ck.loads("", "preferences"), ck.Preferences)
+assert_type(ck.loads("", "comparison"), ck.Comparison)
+assert_type(ck.loads("", "protocol"), ck.Protocol)

@@ -142,7 +142,7 @@ def register(commands: Commands) -> None:
         _schema,
         "print the JSON Schema (2020-12) of a document kind",
         "kinds: ledger, terms, plan, step, catalog, decision, plan_decision, event,\n"
-        "  receipt, lint, terms_diff, protocol\n\n"
+        "  receipt, lint, terms_diff, protocol, preferences, comparison\n\n"
         "example:\n"
         "  consentkit schema ledger > ledger.schema.json",
     )
