@@ -91,6 +91,11 @@ class Engine:
             f"rules={len(self.rules)} custom, house={self.house!r})"
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # SPEC 3.5: an engine travels as its catalog, custom rules and house
+        # rules; what it derives from them is rebuilt where it lands.
+        return (Engine, (self.catalog, self.rules, self.house))
+
     # -- deciding --------------------------------------------------------
 
     def _run(
