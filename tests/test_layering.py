@@ -21,7 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_state", "_ledger"}),
     frozenset({"_documents", "_schema"}),
     frozenset({"rules"}),
-    frozenset({"_engine"}),
+    frozenset({"_engine", "_many"}),
     frozenset({"_lint", "_diff", "_preferences", "testing"}),
     frozenset({"_cli", "__main__", "__init__"}),
 )

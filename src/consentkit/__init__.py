@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from consentkit._catalog import Activity, Catalog, default_catalog
     from consentkit._decision import Allowance, Decision, Finding, PlanDecision, Verdict
     from consentkit._documents import digest, dumps, from_dict, loads, to_dict
-    from consentkit._engine import Engine, check, check_plan, envelope
+    from consentkit._engine import Engine, check, check_many, check_plan, envelope
     from consentkit._errors import (
         ConsentkitError,
         DecodeError,
@@ -80,6 +80,7 @@ _EXPORTS: dict[str, str] = {
     "to_dict": "consentkit._documents",
     "Engine": "consentkit._engine",
     "check": "consentkit._engine",
+    "check_many": "consentkit._engine",
     "check_plan": "consentkit._engine",
     "envelope": "consentkit._engine",
     "ConsentkitError": "consentkit._errors",
@@ -185,6 +186,7 @@ __all__ = [
     "Window",
     "Withdrawn",
     "check",
+    "check_many",
     "check_plan",
     "default_catalog",
     "digest",
