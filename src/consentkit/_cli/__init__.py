@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
-from consentkit._cli import _decide, _documents
+from consentkit._cli import _decide, _documents, _many
 from consentkit._cli._common import (
     EXIT_ALLOW,
     EXIT_BAD_INPUT,
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: The modules of commands, in the order `--help` lists them.
-_COMMANDS: Final = (_decide, _documents)
+_COMMANDS: Final = (_decide, _documents, _many)
 
 
 def parser() -> argparse.ArgumentParser:
