@@ -314,9 +314,54 @@ class Liar(Executor):
         None,
         [ck.PlanDecision(verdict=ck.Verdict.ALLOW, decisions=(), findings=())],
         ["allow"],
+        [("allow", (), ())],
+        [(ck.Verdict.DENY, (), ("g1",))],
+        [(ck.Verdict.DENY, ("CK105",), ())],
+        [(ck.Verdict.DENY, (), (), ())],
     ],
 )
 def test_answers_of_the_wrong_kind_are_refused(answer: object) -> None:
     """A chunk that comes back with anything but its answers raises TypeError."""
     with pytest.raises(TypeError, match=r"^executor: "):
         ck.check_many([(_step(0), ck.Ledger())], executor=Liar(answer))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [(ck.Verdict.DENY, (), ())],
+        [(ck.Verdict.DENY, ((ck.Verdict.DENY, (), ()),) * 2, ())],
+        [(ck.Verdict.DENY, ((ck.Verdict.DENY, (), ("g1",)),), ())],
+        [(ck.Verdict.DENY, ((ck.Verdict.DENY, (), ()),), ("advice",))],
+    ],
+)
+def test_plan_answers_of_the_wrong_kind_are_refused(answer: object) -> None:
+    """A plan's answer with the wrong number of steps or kinds of parts is refused."""
+    plan = ck.Plan(steps=[_step(0)])
+    with pytest.raises(TypeError, match=r"^executor: items\[0\] came back"):
+        ck.check_many([(plan, ck.Ledger())], executor=Liar(answer))
+
+
+def test_answers_hold_the_callers_own_steps() -> None:
+    """Through an executor, each decision holds the very step the caller sent."""
+    plan = ck.Plan(steps=[_step(0), _step(1)])
+    step = _step(2)
+    found = ck.check_many([(plan, ck.Ledger()), (step, ck.Ledger())], executor=Inline())
+    assert isinstance(found[0], ck.PlanDecision)
+    assert [d.step for d in found[0].decisions] == list(plan.steps)
+    assert all(d.step is s for d, s in zip(found[0].decisions, plan.steps, strict=True))
+    assert isinstance(found[1], ck.Decision)
+    assert found[1].step is step
+
+
+def test_equal_findings_travel_once_per_chunk() -> None:
+    """Equal findings of a chunk's answers are one object, so they are pickled once."""
+    from consentkit._many import check_chunk  # noqa: PLC0415
+
+    ledger = ck.Ledger()
+    sent = check_chunk(ck.Engine(), [ledger], tuple((_step(n), 0) for n in range(5)))
+    findings = [one[1] for one in sent]
+    assert all(findings)
+    assert all(
+        a is b for f in findings[1:] for a, b in zip(findings[0], f, strict=True)
+    )

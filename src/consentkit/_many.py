@@ -5,6 +5,11 @@ With an executor they go out in chunks: the pairs sharing a ledger are kept
 together, and each chunk carries its ledgers once, however many of its
 pairs read them, with the engine beside them.  Answers come back in input
 order, equal to what `check_plan` or `check` gives for each pair.
+
+An answer travels back in a compact form: without the steps, which the
+caller already holds, and with equal findings sent once per chunk (a
+platform's refusals repeat).  It is rebuilt here around the caller's own
+steps, and anything that is not such an answer is refused.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING, TypeAlias
 
 from consentkit import _validate as v
-from consentkit._decision import Decision, PlanDecision
+from consentkit._decision import Decision, Finding, PlanDecision, Verdict
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
 
@@ -28,6 +33,10 @@ Pair: TypeAlias = "tuple[Plan | Step, Ledger]"
 Answer: TypeAlias = "Decision | PlanDecision"
 #: A chunk's work: each plan or step with the position of its ledger.
 Tasks: TypeAlias = "tuple[tuple[Plan | Step, int], ...]"
+#: A step's decision as it travels: verdict, findings, basis (not the step).
+SentDecision: TypeAlias = "tuple[Verdict, tuple[Finding, ...], tuple[str, ...]]"
+#: A plan's decision as it travels: verdict, its steps' decisions, advice.
+SentPlan: TypeAlias = "tuple[Verdict, tuple[SentDecision, ...], tuple[Finding, ...]]"
 
 #: Without a chunk size, the pairs are cut into about this many chunks ...
 _CHUNKS = 32
@@ -51,7 +60,7 @@ def check_many(
             f"executor: must be a `concurrent.futures.Executor`, got {v.show(executor)}"
         )
     chunks = _chunks(pairs, size)
-    futures: list[Future[list[Answer]]] = [
+    futures: list[Future[list[SentDecision | SentPlan]]] = [
         executor.submit(check_chunk, engine, ledgers, tasks)
         for _, ledgers, tasks in chunks
     ]
@@ -67,15 +76,30 @@ def check_many(
 
 def check_chunk(
     engine: Engine, ledgers: Sequence[Ledger], tasks: Tasks
-) -> list[Answer]:
-    """Decide one chunk, where the executor runs it (a module-level function).
+) -> list[SentDecision | SentPlan]:
+    """Decide one chunk where the executor runs it; answers in their compact form.
 
     Args:
         engine: The engine, as it came.
         ledgers: The chunk's ledgers, each once.
         tasks: Each plan or step with the position of its ledger in `ledgers`.
     """
-    return [_check(engine, what, ledgers[index]) for what, index in tasks]
+    shared: dict[Finding, Finding] = {}
+
+    def send(decision: Decision) -> SentDecision:
+        findings = tuple(shared.setdefault(f, f) for f in decision.findings)
+        return (decision.verdict, findings, decision.basis)
+
+    sent: list[SentDecision | SentPlan] = []
+    for what, index in tasks:
+        answer = _check(engine, what, ledgers[index])
+        if isinstance(answer, Decision):
+            sent.append(send(answer))
+        else:
+            advice = tuple(shared.setdefault(f, f) for f in answer.findings)
+            steps = tuple(send(decision) for decision in answer.decisions)
+            sent.append((answer.verdict, steps, advice))
+    return sent
 
 
 def _check(engine: Engine, what: Plan | Step, ledger: Ledger) -> Answer:
@@ -106,18 +130,61 @@ def _gather(
     found: object,
     answers: list[Answer | None],
 ) -> None:
-    """Put a chunk's answers in their places, refusing what is not one."""
+    """Rebuild a chunk's answers around the caller's steps, refusing what is not one.
+
+    Raises:
+        TypeError: The chunk came back as something other than its answers.
+    """
     if not isinstance(found, list) or len(found) != len(positions):
         raise TypeError(
             f"executor: a chunk of {len(positions)} pairs came back as {v.show(found)}"
         )
-    for position, answer in zip(positions, found, strict=True):
-        expected = PlanDecision if isinstance(pairs[position][0], Plan) else Decision
-        if not isinstance(answer, expected):
-            raise TypeError(
-                f"executor: items[{position}] came back as {v.show(answer)}"
-            )
+    for position, sent in zip(positions, found, strict=True):
+        what = pairs[position][0]
+        answer = _plan(what, sent) if isinstance(what, Plan) else _step(what, sent)
+        if answer is None:
+            raise TypeError(f"executor: items[{position}] came back as {v.show(sent)}")
         answers[position] = answer
+
+
+def _step(step: Step, sent: object) -> Decision | None:
+    """The decision on `step` that `sent` carries, or None when it carries none."""
+    # Exact types, checked cheaply: this runs once per step of every answer.
+    if type(sent) is not tuple or len(sent) != 3:
+        return None
+    verdict, findings, basis = sent
+    if (
+        type(verdict) is not Verdict
+        or type(findings) is not tuple
+        or type(basis) is not tuple
+    ):
+        return None
+    if findings and not all(type(found) is Finding for found in findings):
+        return None
+    if basis and (
+        verdict is not Verdict.ALLOW or not all(type(b) is str for b in basis)
+    ):
+        return None
+    return Decision.trusted(verdict, step, findings, basis)
+
+
+def _plan(plan: Plan, sent: object) -> PlanDecision | None:
+    """The decision on `plan` that `sent` carries, or None when it carries none."""
+    if type(sent) is not tuple or len(sent) != 3:
+        return None
+    verdict, steps, advice = sent
+    if (
+        type(verdict) is not Verdict
+        or type(steps) is not tuple
+        or len(steps) != len(plan.steps)
+        or type(advice) is not tuple
+        or not all(type(found) is Finding for found in advice)
+    ):
+        return None
+    decisions = [_step(step, one) for step, one in zip(plan.steps, steps, strict=True)]
+    if any(decision is None for decision in decisions):
+        return None
+    return PlanDecision(verdict=verdict, decisions=decisions, findings=advice)
 
 
 def _read(items: object) -> list[Pair]:
