@@ -179,26 +179,40 @@ def test_each_ledger_is_pickled_once_per_chunk(
 
 
 def test_chunks_carry_each_of_their_ledgers_once() -> None:
-    """However pairs fall into chunks, a chunk lists each of its ledgers once."""
+    """A chunk lists each of its ledgers once; a ledger's pairs split only to fit."""
     ledgers = _ledgers(5)
     items: list[Pair] = [(_step(n), ledgers[n * 7 % 5]) for n in range(23)]
     executor = Inline()
     assert ck.check_many(items, executor=executor, chunksize=4) == each(
         ck.Engine(), items
     )
-    assert len(executor.calls) == 6
+    sent: dict[str, int] = {}
     for _, chunk_ledgers, tasks in executor.calls:
+        assert len(tasks) <= 4
         assert len({id(ledger) for ledger in chunk_ledgers}) == len(chunk_ledgers)
         assert {index for _, index in tasks} == set(range(len(chunk_ledgers)))
+        for ledger in chunk_ledgers:
+            sent[ledger.head or ""] = sent.get(ledger.head or "", 0) + 1
+    # Five ledgers of 5, 5, 5, 4 and 4 pairs, in chunks of at most 4.
+    assert sorted(sent.values()) == [1, 1, 2, 2, 2]
+
+
+def test_small_groups_share_a_chunk() -> None:
+    """Ledgers whose pairs fit together travel in one chunk."""
+    ledgers = _ledgers(6)
+    items: list[Pair] = [(_step(n), ledgers[n % 6]) for n in range(12)]
+    executor = Inline()
+    ck.check_many(items, executor=executor, chunksize=4)
+    assert [len(chunk_ledgers) for _, chunk_ledgers, _ in executor.calls] == [2, 2, 2]
 
 
 def test_the_default_chunks_are_about_thirty_two() -> None:
-    """Without a chunk size, 1,000 pairs go out in 32 chunks."""
-    ledgers = _ledgers(10)
-    items: list[Pair] = [(_step(n % 50), ledgers[n % 10]) for n in range(1000)]
+    """Without a chunk size, 1,000 pairs go out in chunks of at most 32."""
+    ledgers = _ledgers(8)
+    items: list[Pair] = [(_step(n % 50), ledgers[n % 8]) for n in range(1000)]
     executor = Inline()
     ck.check_many(items, executor=executor)
-    assert len(executor.calls) == 32
+    assert [len(tasks) for _, _, tasks in executor.calls] == [32, 32, 32, 29] * 8
 
 
 class Counting:

@@ -216,29 +216,39 @@ def _read(items: object) -> list[Pair]:
 def _chunks(
     pairs: list[Pair], size: int
 ) -> list[tuple[list[int], tuple[Ledger, ...], Tasks]]:
-    """Cut the pairs into chunks of `size`, the pairs sharing a ledger together.
+    """Cut the pairs into chunks of at most `size`, keeping a ledger's pairs together.
 
-    Each chunk lists the positions of its pairs in the input, its ledgers
-    (each once, by identity) and its tasks.
+    The pairs of one ledger (by identity) go into one chunk whenever they fit
+    in one, so each ledger is sent as few times as it can be.  Each chunk
+    lists the positions of its pairs in the input, its ledgers (each once)
+    and its tasks.
     """
     groups: dict[int, list[int]] = {}
     for position, (_, ledger) in enumerate(pairs):
         groups.setdefault(id(ledger), []).append(position)
-    order = [position for positions in groups.values() for position in positions]
+    cuts: list[list[int]] = [[]]
+    for positions in groups.values():
+        if cuts[-1] and len(cuts[-1]) + len(positions) > size:
+            cuts.append([])
+        for position in positions:
+            if len(cuts[-1]) == size:
+                cuts.append([])
+            cuts[-1].append(position)
     chunks: list[tuple[list[int], tuple[Ledger, ...], Tasks]] = []
-    for start in range(0, len(order), size):
-        positions = order[start : start + size]
+    for cut in cuts:
+        if not cut:
+            continue
         ledgers: list[Ledger] = []
         where: dict[int, int] = {}
         tasks: list[tuple[Plan | Step, int]] = []
-        for position in positions:
+        for position in cut:
             what, ledger = pairs[position]
             index = where.get(id(ledger))
             if index is None:
                 index = where[id(ledger)] = len(ledgers)
                 ledgers.append(ledger)
             tasks.append((what, index))
-        chunks.append((positions, tuple(ledgers), tuple(tasks)))
+        chunks.append((cut, tuple(ledgers), tuple(tasks)))
     return chunks
 
 
