@@ -352,3 +352,25 @@ def test_help_names_the_manifest_and_the_exit_codes(
     assert '{"ledger": "ledger.json", "plan": "plan.json"}' in shown
     assert "3  no plan is DENY and some are RENEGOTIATE" in shown
     assert "consentkit check-many manifest.jsonl --jobs 4" in shown
+
+
+def test_a_worker_that_dies_is_a_failure_with_nothing_printed(
+    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the worker processes fail, exit 1 with one line on stderr, no verdicts."""
+    from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
+
+    from consentkit._cli import _many  # noqa: PLC0415
+
+    def broken(items: object, jobs: int) -> list[object]:
+        raise BrokenProcessPool("a child process terminated abruptly")
+
+    monkeypatch.setattr(_many, "_decide", broken)
+    code, out, err = run(
+        folder, [line("ledger.json", "plan.json")], "--jobs", "2", capsys=capsys
+    )
+    assert (code, out) == (1, "")
+    assert err == (
+        "consentkit check-many: a worker process failed (a child process "
+        "terminated abruptly); nothing was decided\n"
+    )
