@@ -14,7 +14,8 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
-from consentkit._cli import _decide, _documents, _many
+from consentkit._cli import _decide, _documents
+from consentkit._cli import _many as _many
 from consentkit._cli._common import (
     EXIT_ALLOW,
     EXIT_BAD_INPUT,
