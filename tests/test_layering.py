@@ -14,10 +14,8 @@ SRC = Path(__file__).parent.parent / "src" / "consentkit"
 
 # Each layer may import only from the layers before it (and itself).
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"_errors", "_validate", "_time", "_enum", "_text"}),
-    frozenset(
-        {"_catalog", "_terms", "_events", "_plan", "_history", "_decision", "_pickling"}
-    ),
+    frozenset({"_errors", "_validate", "_time", "_enum", "_text", "_pickling"}),
+    frozenset({"_catalog", "_terms", "_events", "_plan", "_history", "_decision"}),
     frozenset({"_coverage"}),
     frozenset({"_canonical", "_serialize", "_migrations"}),
     frozenset({"_state", "_ledger"}),
