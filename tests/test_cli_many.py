@@ -374,3 +374,25 @@ def test_a_worker_that_dies_is_a_failure_with_nothing_printed(
         "consentkit check-many: a worker process failed (a child process "
         "terminated abruptly); nothing was decided\n"
     )
+
+
+def test_jobs_start_that_many_processes_at_most(
+    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--jobs 4`` asks for a pool of four processes, or fewer when fewer items."""
+    import concurrent.futures  # noqa: PLC0415
+
+    asked: list[int | None] = []
+
+    class Recording(concurrent.futures.ThreadPoolExecutor):
+        def __init__(self, max_workers: int | None = None) -> None:
+            asked.append(max_workers)
+            super().__init__(max_workers)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    good = line("ledger.json", "plan.json")
+    one = run(folder, [good] * 3, capsys=capsys)
+    assert asked == []
+    assert run(folder, [good] * 3, "--jobs", "4", capsys=capsys) == one
+    assert run(folder, [good] * 6, "--jobs", "4", capsys=capsys)[0] == one[0]
+    assert asked == [3, 4]

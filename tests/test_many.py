@@ -347,6 +347,7 @@ def test_answers_of_the_wrong_kind_are_refused(answer: object) -> None:
         [(ck.Verdict.DENY, ((ck.Verdict.DENY, (), ()),) * 2, ())],
         [(ck.Verdict.DENY, ((ck.Verdict.DENY, (), ("g1",)),), ())],
         [(ck.Verdict.DENY, ((ck.Verdict.DENY, (), ()),), ("advice",))],
+        [(ck.Verdict.DENY,)],
     ],
 )
 def test_plan_answers_of_the_wrong_kind_are_refused(answer: object) -> None:
