@@ -308,6 +308,11 @@ def test_a_failing_chunk_fails_the_whole_call() -> None:
         ck.check_many([(_step(0), ck.Ledger())], executor=executor)
 
 
+DENIED = ck.Finding(
+    code="CK105", rule="no-consent", verdict=ck.Verdict.DENY, message="no consent"
+)
+
+
 class Liar(Executor):
     """An executor whose chunks come back with the wrong answers."""
 
@@ -331,6 +336,10 @@ class Liar(Executor):
         [("allow", (), ())],
         [(ck.Verdict.DENY, (), ("g1",))],
         [(ck.Verdict.DENY, ("CK105",), ())],
+        [(ck.Verdict.ALLOW, (DENIED,), ("g1",))],
+        [(ck.Verdict.ALLOW, (), ())],
+        [(ck.Verdict.DENY, (), ())],
+        [(ck.Verdict.ALLOW, (), (7,))],
         [(ck.Verdict.DENY, (), (), ())],
     ],
 )
@@ -344,7 +353,9 @@ def test_answers_of_the_wrong_kind_are_refused(answer: object) -> None:
     "answer",
     [
         [(ck.Verdict.DENY, (), ())],
-        [(ck.Verdict.DENY, ((ck.Verdict.DENY, (), ()),) * 2, ())],
+        [(ck.Verdict.ALLOW, ((ck.Verdict.DENY, (DENIED,), ()),), ())],
+        [(ck.Verdict.DENY, ((ck.Verdict.ALLOW, (), ()),), ())],
+        [(ck.Verdict.DENY, ((ck.Verdict.DENY, (DENIED,), ()),) * 2, ())],
         [(ck.Verdict.DENY, ((ck.Verdict.DENY, (), ("g1",)),), ())],
         [(ck.Verdict.DENY, ((ck.Verdict.DENY, (), ()),), ("advice",))],
         [(ck.Verdict.DENY,)],

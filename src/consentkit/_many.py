@@ -20,7 +20,7 @@ from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING, TypeAlias
 
 from consentkit import _validate as v
-from consentkit._decision import Decision, Finding, PlanDecision, Verdict
+from consentkit._decision import Decision, Finding, PlanDecision, Verdict, worst
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
 
@@ -161,9 +161,13 @@ def _step(step: Step, sent: object) -> Decision | None:
         return None
     if findings and not all(type(found) is Finding for found in findings):
         return None
-    if basis and (
-        verdict is not Verdict.ALLOW or not all(type(b) is str for b in basis)
-    ):
+    if not all(type(grant) is str for grant in basis):
+        return None
+    # SPEC 3.1, as the engine combines: the most severe finding's verdict, and
+    # an ALLOW, and only an ALLOW, with its basis.  An answer that does not
+    # hold together is refused, never passed on as a permission.
+    severest = worst([f.verdict for f in findings if f.verdict is not None])
+    if verdict is not severest or (verdict is Verdict.ALLOW) != bool(basis):
         return None
     return Decision.trusted(verdict, step, findings, basis)
 
@@ -182,9 +186,12 @@ def _plan(plan: Plan, sent: object) -> PlanDecision | None:
     ):
         return None
     decisions = [_step(step, one) for step, one in zip(plan.steps, steps, strict=True)]
-    if any(decision is None for decision in decisions):
+    found = [decision for decision in decisions if decision is not None]
+    if len(found) != len(decisions):
         return None
-    return PlanDecision(verdict=verdict, decisions=decisions, findings=advice)
+    if verdict is not worst([decision.verdict for decision in found]):
+        return None
+    return PlanDecision(verdict=verdict, decisions=found, findings=advice)
 
 
 def _read(items: object) -> list[Pair]:
