@@ -226,7 +226,8 @@ def many_plans() -> None:
     # With other work on the machine, wall-clock time measures the machine
     # too; CPU time says what the two processes cost, whatever the load.
     print(
-        f"CPU time: serial {serial_cpu:.2f} s; on two processes {main_cpu:.2f} s "
+        f"CPU time: serial {serial_cpu:.2f} s; on two processes (pool started in "
+        f"the run) {main_cpu:.2f} s "
         f"in the calling process and {workers_cpu:.2f} s in the workers "
         f"(overhead {main_cpu + workers_cpu - serial_cpu:+.2f} s); on two idle "
         "cores the run takes at least "
