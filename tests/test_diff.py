@@ -528,9 +528,19 @@ def _steps(draw: st.DrawFn, agreed: Terms, later: Terms) -> Step:
     )
 
 
-def _ledger(agreed: Terms, events: list[tuple[datetime, str, str, str]]) -> Ledger:
-    """`agreed` formed two hours before its window, then `events` in order."""
-    formed = agreed.window.start - timedelta(hours=2)
+def _formed(old: Terms, new: Terms) -> datetime:
+    """When both agreements form: two hours before the earlier window starts.
+
+    The diff law swaps one agreement for another with the same proposal
+    events at the same times, so both ledgers form at this one moment.
+    """
+    return min(old.window.start, new.window.start) - timedelta(hours=2)
+
+
+def _ledger(
+    agreed: Terms, formed: datetime, events: list[tuple[datetime, str, str, str]]
+) -> Ledger:
+    """`agreed` formed at `formed`, then `events` in order."""
     ledger = agree(Ledger(), agreed, at=formed, proposal_id="p1")
     for moment, kind, by, what in events:
         if kind == "confirm":
@@ -545,7 +555,7 @@ def _events(
 ) -> list[tuple[datetime, str, str, str]]:
     """Confirmations from the formation on; signals only after both windows start."""
     parties = sorted(old.parties)
-    formed = old.window.start - timedelta(hours=2)
+    formed = _formed(old, new)
     latest_start = max(old.window.start, new.window.start)
     cues = sorted({s.cue for s in old.protocol.signals} | {"mystery"})
     found: list[tuple[datetime, str, str, str]] = []
@@ -573,7 +583,8 @@ def test_law_14_narrowing_edits_never_widen(data: st.DataObject) -> None:
     result = diff(old, new)
     assert result.widened == (), result.explain()
     events = _events(data, old, new)
-    before, after = _ledger(old, events), _ledger(new, events)
+    formed = _formed(old, new)
+    before, after = _ledger(old, formed, events), _ledger(new, formed, events)
     for _ in range(6):
         planned = data.draw(_steps(old, new), label="step")
         was = check(planned, before).verdict

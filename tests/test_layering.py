@@ -14,7 +14,9 @@ SRC = Path(__file__).parent.parent / "src" / "consentkit"
 
 # Each layer may import only from the layers before it (and itself).
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"_errors", "_validate", "_time", "_enum", "_text", "_about"}),
+    frozenset(
+        {"_errors", "_validate", "_time", "_enum", "_text", "_about", "_pickling"}
+    ),
     frozenset({"_catalog", "_terms", "_events", "_plan", "_history", "_decision"}),
     frozenset({"_receipt"}),
     # Lint reports and terms diffs are records that documents carry.
@@ -29,7 +31,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"signing"}),
     frozenset({"store"}),
     frozenset({"rules"}),
-    frozenset({"_engine"}),
+    frozenset({"_engine", "_many"}),
     frozenset({"_lint", "_diff", "_compare", "_draft", "_importers", "testing"}),
     frozenset({"_report"}),
     frozenset({"_cli", "__main__", "__init__"}),

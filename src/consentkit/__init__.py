@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from consentkit._diff import diff
     from consentkit._documents import digest, dumps, from_dict, loads, to_dict
     from consentkit._draft import draft_terms
-    from consentkit._engine import Engine, check, check_plan, envelope
+    from consentkit._engine import Engine, check, check_many, check_plan, envelope
     from consentkit._errors import (
         ConsentkitError,
         DecodeError,
@@ -109,6 +109,7 @@ _EXPORTS: dict[str, str] = {
     "draft_terms": "consentkit._draft",
     "Engine": "consentkit._engine",
     "check": "consentkit._engine",
+    "check_many": "consentkit._engine",
     "check_plan": "consentkit._engine",
     "envelope": "consentkit._engine",
     "ConsentkitError": "consentkit._errors",
@@ -252,6 +253,7 @@ __all__ = [
     "Window",
     "Withdrawn",
     "check",
+    "check_many",
     "check_plan",
     "compare",
     "default_catalog",

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from consentkit import _validate as v
+from consentkit._pickling import as_tuples
 
 __all__ = ["Activity", "Catalog", "ancestors_of", "covers", "default_catalog"]
 
@@ -135,6 +136,18 @@ class Catalog:
             self, "_tags", frozenset(t for a in self.activities for t in a.tags)
         )
 
+    # SPEC 3.5: a catalog pickles as its name, version and activities; the
+    # lookup tables derived from them are rebuilt when it is unpickled.
+    def __getstate__(self) -> tuple[str, int, tuple[Activity, ...]]:
+        return (self.name, self.version, self.activities)
+
+    def __setstate__(self, state: tuple[str, int, tuple[Activity, ...]]) -> None:
+        name, version, activities = state
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "version", version)
+        object.__setattr__(self, "activities", activities)
+        self.__attrs_post_init__()
+
     def __getitem__(self, activity: str) -> Activity:
         return self._by_id[activity]
 
@@ -258,3 +271,7 @@ def default_catalog() -> Catalog:
         version=data["version"],
         activities=tuple(_activity(a) for a in data["activities"]),
     )
+
+
+# SPEC 3.5: records pickle as the tuples of their fields.
+as_tuples(Activity)

@@ -8,6 +8,7 @@ import attrs
 
 from consentkit import _validate as v
 from consentkit._enum import Choice, coerce
+from consentkit._pickling import as_tuples
 from consentkit._plan import Step
 from consentkit._terms import CONDITIONS, Condition
 from consentkit._text import one_line
@@ -224,3 +225,7 @@ class Allowance:
     conditions: tuple[Condition, ...] = attrs.field(
         default=(), converter=v.to_tuple, validator=v.instances(*CONDITIONS)
     )
+
+
+# SPEC 3.5: records pickle as the tuples of their fields.
+as_tuples(Finding, Decision, PlanDecision, Allowance)

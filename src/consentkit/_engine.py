@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
+from consentkit import _many as many
 from consentkit._catalog import Catalog, default_catalog
 from consentkit._decision import (
     Allowance,
@@ -40,7 +42,7 @@ from consentkit.rules._base import rule_error
 from consentkit.rules._consent import basis as consent_basis
 from consentkit.rules._overlaps import PlanOverlaps
 
-__all__ = ["Engine", "check", "check_plan", "envelope"]
+__all__ = ["Engine", "check", "check_many", "check_plan", "envelope"]
 
 
 class Engine:
@@ -90,6 +92,11 @@ class Engine:
             f"Engine(catalog={self.catalog.name!r} v{self.catalog.version}, "
             f"rules={len(self.rules)} custom, house={self.house!r})"
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # SPEC 3.5: an engine travels as its catalog, custom rules and house
+        # rules; what it derives from them is rebuilt where it lands.
+        return (Engine, (self.catalog, self.rules, self.house))
 
     # -- deciding --------------------------------------------------------
 
@@ -227,6 +234,65 @@ class Engine:
             )
         return tuple(found)
 
+    # -- many at once (SPEC 3.5) -------------------------------------------
+
+    @overload
+    def check_many(
+        self,
+        items: Iterable[tuple[Plan, Ledger]],
+        *,
+        executor: Executor | None = None,
+        chunksize: int | None = None,
+    ) -> list[PlanDecision]: ...
+    @overload
+    def check_many(
+        self,
+        items: Iterable[tuple[Step, Ledger]],
+        *,
+        executor: Executor | None = None,
+        chunksize: int | None = None,
+    ) -> list[Decision]: ...
+    @overload
+    def check_many(
+        self,
+        items: Iterable[tuple[Plan | Step, Ledger]],
+        *,
+        executor: Executor | None = None,
+        chunksize: int | None = None,
+    ) -> list[Decision | PlanDecision]: ...
+    def check_many(
+        self,
+        items: Iterable[tuple[Plan | Step, Ledger]],
+        *,
+        executor: Executor | None = None,
+        chunksize: int | None = None,
+    ) -> list[Decision] | list[PlanDecision] | list[Decision | PlanDecision]:
+        """Decide many plans or steps, each against its ledger, in input order.
+
+        Each answer is what `check_plan` (for a plan) or `check` (for a step)
+        gives.  With `executor` -- any `concurrent.futures.Executor`: a
+        process pool, Dask's ``Client.get_executor()``, Ray's -- the pairs go
+        out in chunks, the engine and each chunk's ledgers pickled once per
+        chunk however many of its pairs share them; the answers are equal to
+        the serial ones.
+
+        Args:
+            items: ``(plan_or_step, ledger)`` pairs; read in full first.
+            executor: Where to run the chunks (None: here, one by one).
+            chunksize: Pairs per chunk (default: about 32 chunks, of at most
+                512 pairs); pairs sharing a ledger are sent together.
+
+        Returns:
+            The answers, in the order of `items`.
+
+        Raises:
+            TypeError: An item is not a pair of a `Plan` or `Step` and a
+                `Ledger` (naming its index; before any work starts), or
+                `executor` is not an executor.
+            ValueError: `chunksize` is below 1.
+        """
+        return many.check_many(self, items, executor, chunksize)
+
 
 def _expect(
     function: str, value: object, wanted: type, swapped: type, hint: str
@@ -302,6 +368,37 @@ def check(step: Step, ledger: Ledger) -> Decision:
 def check_plan(plan: Plan, ledger: Ledger) -> PlanDecision:
     """Decide a plan with the default engine (`Engine.check_plan`)."""
     return _engine().check_plan(plan, ledger)
+
+
+@overload
+def check_many(
+    items: Iterable[tuple[Plan, Ledger]],
+    *,
+    executor: Executor | None = None,
+    chunksize: int | None = None,
+) -> list[PlanDecision]: ...
+@overload
+def check_many(
+    items: Iterable[tuple[Step, Ledger]],
+    *,
+    executor: Executor | None = None,
+    chunksize: int | None = None,
+) -> list[Decision]: ...
+@overload
+def check_many(
+    items: Iterable[tuple[Plan | Step, Ledger]],
+    *,
+    executor: Executor | None = None,
+    chunksize: int | None = None,
+) -> list[Decision | PlanDecision]: ...
+def check_many(
+    items: Iterable[tuple[Plan | Step, Ledger]],
+    *,
+    executor: Executor | None = None,
+    chunksize: int | None = None,
+) -> list[Decision] | list[PlanDecision] | list[Decision | PlanDecision]:
+    """Decide many pairs with the default engine (`Engine.check_many`)."""
+    return _engine().check_many(items, executor=executor, chunksize=chunksize)
 
 
 def envelope(

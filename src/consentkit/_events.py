@@ -14,6 +14,7 @@ import attrs
 
 from consentkit import _validate as v
 from consentkit._enum import coerce
+from consentkit._pickling import as_tuples
 from consentkit._terms import Limit, LimitKind, Terms
 
 __all__ = [
@@ -232,3 +233,7 @@ def unhandled(event: NoReturn) -> NoReturn:
     error there, and a refusal at run time, never a silent fall-through.
     """
     raise AssertionError(f"unhandled event `{type(event).__name__}`")
+
+
+# SPEC 3.5: records pickle as the tuples of their fields.
+as_tuples(*EVENTS)

@@ -11,6 +11,7 @@ import attrs
 from consentkit import _validate as v
 from consentkit._enum import Choice, coerce
 from consentkit._events import EVENTS, Event
+from consentkit._pickling import as_tuples
 from consentkit._terms import Terms
 
 __all__ = ["Agreement", "Entry", "FrozenMap", "Negotiation", "NegotiationStatus"]
@@ -49,6 +50,11 @@ class FrozenMap(Mapping[K, V]):
 
     def __repr__(self) -> str:
         return f"FrozenMap({self._data!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # SPEC 3.5: the cached hash is not state (string hashes differ
+        # between processes); only the mapping travels.
+        return (FrozenMap, (self._data,))
 
 
 def _to_frozen_map(value: Mapping[Any, Any]) -> FrozenMap[Any, Any]:
@@ -165,3 +171,7 @@ class Entry:
         object.__setattr__(entry, "prev", prev)
         object.__setattr__(entry, "digest", digest)
         return entry
+
+
+# SPEC 3.5: records pickle as the tuples of their fields.
+as_tuples(Agreement, Negotiation, Entry)

@@ -9,6 +9,7 @@ ledger starts a new branch, which copies that ledger's entries once.
 
 from __future__ import annotations
 
+import pickle
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
@@ -85,6 +86,16 @@ class Ledger:
         ledger._core = core  # noqa: SLF001  # a ledger building a ledger
         ledger._n = n  # noqa: SLF001
         return ledger
+
+    # -- pickling (SPEC 3.5) ----------------------------------------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the entries and the facts they establish, never the lock or caches.
+
+        Unpickling neither re-validates nor replays: pickle is for trusted
+        peers; documents from others go through `loads`.
+        """
+        return (_unpickle, (_pickled(self._core, self._n),))
 
     # -- reading ---------------------------------------------------------
 
@@ -397,6 +408,31 @@ def _branch(core: _Core, n: int) -> _Core:
         branch.entries.append(entry)
         branch.times.append(event.at)
     return branch
+
+
+def _pickled(core: _Core, n: int) -> bytes:
+    """The first `n` entries of `core` and the facts they establish, pickled.
+
+    Under the lock, so that an append to the same history by another thread
+    never shows half-done; a ledger seeing only part of its core is pickled
+    as a branch of its own, so it carries nothing it does not hold.
+    """
+    with core.lock:
+        if n != len(core.entries):
+            core = _branch(core, n)
+        return pickle.dumps(
+            (core.entries, core.history), protocol=pickle.HIGHEST_PROTOCOL
+        )
+
+
+def _unpickle(data: bytes) -> Ledger:
+    """The ledger that `_pickled` wrote; a fresh lock, the times read off again."""
+    entries, history = pickle.loads(data)  # noqa: S301  # our own bytes (SPEC 3.5)
+    core = _Core()
+    core.entries = entries
+    core.times = [entry.event.at for entry in entries]
+    core.history = history
+    return Ledger._view(core, len(entries))  # noqa: SLF001  # the module's own
 
 
 def _refuse(rule: str, message: str, core: _Core) -> LedgerError:

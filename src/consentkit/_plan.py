@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from consentkit import _validate as v
+from consentkit._pickling import as_tuples
 
 __all__ = ["Plan", "Step"]
 
@@ -84,3 +85,7 @@ class Plan:
         for index in range(1, len(self.steps)):
             if self.steps[index].at < self.steps[index - 1].at:
                 raise v.fail(self, f"steps[{index}].at", "steps must be in time order")
+
+
+# SPEC 3.5: records pickle as the tuples of their fields.
+as_tuples(Step, Plan)

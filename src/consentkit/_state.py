@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Final, Generic, TypeVar
+from typing import Final, Generic, TypeAlias, TypeVar
 
 import attrs
 
@@ -98,6 +98,15 @@ class ProposalFact:
         return status
 
 
+_AgreementState: TypeAlias = tuple[
+    int,
+    Agreement,
+    ProposalFact,
+    tuple[int, SignalGiven, str] | None,
+    dict[str, Timeline[int | None]],
+]
+
+
 @attrs.define(eq=False)
 class AgreementFact:
     """An agreement, where it formed, and what later events did to it."""
@@ -120,6 +129,15 @@ class AgreementFact:
     def accepted_seq(self, party: str) -> int:
         """The position of `party`'s counted acceptance."""
         return self.proposal.acceptances[party][0]
+
+    # SPEC 3.5: the memo is a cache, never pickled; it starts empty again.
+    def __getstate__(self) -> _AgreementState:
+        return (self.seq, self.agreement, self.proposal, self.stop, self.slows)
+
+    def __setstate__(self, state: _AgreementState) -> None:
+        self.seq, self.agreement, self.proposal, self.stop, self.slows = state
+        self.memo = {}
+        self.terms = self.agreement.terms
 
 
 @attrs.define(eq=False)

@@ -9,6 +9,7 @@ import attrs
 
 from consentkit import _validate as v
 from consentkit._enum import Choice, coerce
+from consentkit._pickling import as_tuples
 
 __all__ = [
     "Aftercare",
@@ -447,3 +448,22 @@ class Terms:
             if care.party is not None
         )
         return named
+
+
+# SPEC 3.5: records pickle as the tuples of their fields.
+as_tuples(
+    Limit,
+    CheckInWithin,
+    NonverbalSignal,
+    MaxDuration,
+    Equipment,
+    Spotter,
+    ConfirmFirst,
+    Grant,
+    Signal,
+    Aftercare,
+    Authority,
+    Protocol,
+    Window,
+    Terms,
+)

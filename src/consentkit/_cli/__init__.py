@@ -15,7 +15,16 @@ from collections.abc import Sequence
 from typing import Final
 
 from consentkit._about import version
-from consentkit._cli import _decide, _documents, _lint, _prefs, _report, _sign, _store
+from consentkit._cli import (
+    _decide,
+    _documents,
+    _lint,
+    _many,
+    _prefs,
+    _report,
+    _sign,
+    _store,
+)
 from consentkit._cli._common import (
     EXIT_ALLOW,
     EXIT_BAD_INPUT,
@@ -39,7 +48,7 @@ __all__ = [
 ]
 
 #: The modules of commands, in the order `--help` lists them.
-_COMMANDS: Final = (_decide, _documents, _lint, _prefs, _report, _sign, _store)
+_COMMANDS: Final = (_decide, _documents, _lint, _many, _prefs, _report, _sign, _store)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, SupportsIndex, runtime_checkable
 
 import attrs
 
@@ -26,6 +26,7 @@ __all__ = [
     "HouseRules",
     "Rule",
     "RuleContext",
+    "built_in",
     "finding",
     "overlap_taken",
     "rule",
@@ -322,6 +323,31 @@ class FunctionRule:
         """Run the rule."""
         return self.function(step, context)
 
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+        # SPEC 3.5: a built-in rule pickles by reference, as its code: its
+        # function's module-level name is the rule, not the function.
+        if _BUILT_IN.get(self.code) is self:
+            return (built_in, (self.code,))
+        return super().__reduce_ex__(protocol)
+
+
+#: The built-in rules made by `rule`, by code: these pickle by reference.
+_BUILT_IN: Final[dict[str, FunctionRule]] = {}
+
+
+def built_in(code: str) -> Rule:
+    """The built-in rule with `code` (how a pickled built-in rule comes back).
+
+    Raises:
+        KeyError: No built-in rule has that code.
+    """
+    from consentkit.rules import DEFAULT_RULES  # noqa: PLC0415  # the package is above
+
+    for found in DEFAULT_RULES:
+        if found.code == code:
+            return found
+    raise KeyError(code)
+
 
 def rule(
     code: str,
@@ -331,6 +357,8 @@ def rule(
     def make(
         function: Callable[[Step, RuleContext], Iterable[Finding]],
     ) -> FunctionRule:
-        return FunctionRule(code, CODES[code][0], function)
+        made = FunctionRule(code, CODES[code][0], function)
+        _BUILT_IN[code] = made
+        return made
 
     return make
