@@ -335,7 +335,8 @@ def check_receipt_options(args: argparse.Namespace) -> None:
     """
     if args.keys is None and (args.receipts or args.require_signed):
         option = "--receipts" if args.receipts else "--require-signed"
-        raise BadInput([f"consentkit verify: {option} needs --keys KEYS"])
+        command = getattr(args, "receipts_for", "verify")
+        raise BadInput([f"consentkit {command}: {option} needs --keys KEYS"])
 
 
 def _key_problems(path: str, party: str, held: object) -> list[str]:
