@@ -3,8 +3,9 @@
 ``python tests/store_workers.py concurrent URL ID WORKER COUNT`` appends COUNT
 signals through `update` and prints ``{"calls": n}``: how many times its
 function ran (the excess over COUNT is the `ConcurrentAppend`s it met).
-``python tests/store_workers.py crash URL ID`` appends until killed, printing
-``LENGTH HEAD`` after each append has returned.
+``python tests/store_workers.py crash URL ID`` appends until killed, and
+after each append keeps a receipt of `ann` for the new last entry, printing
+``LENGTH HEAD`` once both have returned.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from datetime import datetime, timezone
 
 from consentkit import Ledger
+from consentkit.signing import SigningKey, sign_receipt
 from consentkit.store import open_store
 
 T0 = datetime(2026, 3, 6, 20, 0, tzinfo=timezone.utc)
@@ -35,11 +37,15 @@ def concurrent(url: str, ledger_id: str, worker: int, count: int) -> None:
 
 
 def crash(url: str, ledger_id: str) -> None:
-    """Append forever, reporting each append once it has returned."""
+    """Append and keep a receipt forever, reporting each once both have returned."""
+    key = SigningKey.from_seed(bytes(32))
     with open_store(url) as store:
         while True:
             ledger = store.update(
                 ledger_id, lambda ledger: ledger.signal(by="ann", cue="red", at=T0)
+            )
+            store.add_receipt(
+                ledger_id, sign_receipt(ledger, party="ann", key=key, at=T0)
             )
             sys.stdout.write(f"{len(ledger)} {ledger.head}\n")
             sys.stdout.flush()

@@ -436,3 +436,144 @@ def test_the_installed_script_signs_and_verifies(tmp_path: Path) -> None:
     secret = (tmp_path / "k").read_text().strip()
     assert secret not in made.stdout + done.stdout + done.stderr
     assert (tmp_path / "k").stat().st_mode & 0o077 == 0
+
+
+# -- a ledger in a store ------------------------------------------------------------
+
+AT = ("--at", "2026-03-08T10:00:00+01:00")
+
+
+def _stored(tmp_path: Path, *receipts: Receipt) -> str:
+    """A store in `tmp_path` holding the example ledger as `s`, and `receipts`."""
+    from consentkit.store import open_store  # noqa: PLC0415  # only these tests
+
+    path = tmp_path / "ledgers.db"
+    with open_store(path) as store:
+        store.append("s", _ledger(), None)
+        for receipt in receipts:
+            store.add_receipt("s", receipt)
+    return str(path)
+
+
+def _stored_receipts(url: str) -> tuple[Receipt, ...]:
+    from consentkit.store import open_store  # noqa: PLC0415  # only these tests
+
+    with open_store(url) as store:
+        return store.receipts("s")
+
+
+def _signed(party: str, seq: int | None = None) -> Receipt:
+    key = MISTRESS if party == "mistress" else CLIENT
+    return consentkit.signing.sign_receipt(
+        _ledger(),
+        party=party,
+        key=key,
+        at=datetime(2026, 3, 8, tzinfo=timezone.utc),
+        seq=seq,
+    )
+
+
+def test_sign_reads_a_stored_ledger_and_adds_only_when_asked(
+    run: Run, tmp_path: Path
+) -> None:
+    """`sign --store --id` signs as from the file; only --add keeps it in the store."""
+    _key_file(tmp_path / "m.key", MISTRESS)
+    url = _stored(tmp_path)
+    signer = ("--party", "mistress", "--key", "m.key", *AT)
+    from_file = run("sign", LEDGER, *signer)
+    from_store = run("sign", "--store", url, "--id", "s", *signer)
+    assert from_store == from_file
+    assert from_store.code == 0
+    assert _stored_receipts(url) == ()
+    added = run("sign", "--store", url, "--id", "s", *signer, "--seq", "2", "--add")
+    assert added.code == 0, added
+    kept = _stored_receipts(url)
+    assert kept == (consentkit.loads(added.out, "receipt"),)
+    assert kept[0].seq == 2
+    assert run("sign", "--ledger", LEDGER, *signer) == from_file
+    _secrets_absent(added, MISTRESS)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--add",), "consentkit sign: --add needs --store URL --id ID\n"),
+        ((), "consentkit sign: a ledger is needed: LEDGER, --ledger LEDGER or "),
+        (("STORE", "--id", "t"), "the store holds no ledger `t`"),
+        (("STORE",), "--store: needs --id ID, the ledger to read\n"),
+        (("STORE", "--id", "s", LEDGER), "give LEDGER, --ledger or --store, not two"),
+        ((LEDGER, "--add"), "--add needs --store URL --id ID"),
+    ],
+)
+def test_sign_refuses_a_bad_ledger_source_and_keeps_nothing(
+    run: Run, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    """No ledger, two, an unknown id or --add without a store: exit 2, nothing kept."""
+    _key_file(tmp_path / "m.key", MISTRESS)
+    url = _stored(tmp_path)
+    given = [url if a == "STORE" else a for a in args]
+    given = [x for a in given for x in (("--store", a) if a == url else (a,))]
+    result = run("sign", *given, "--party", "mistress", "--key", "m.key")
+    assert result.code == 2
+    assert result.out == ""
+    assert message in result.err
+    assert len(result.err.splitlines()) == 1
+    assert _stored_receipts(url) == ()
+
+
+def test_verify_checks_the_receipts_a_store_keeps(run: Run, tmp_path: Path) -> None:
+    """`verify --store --id --keys` audits the stored receipts with any files."""
+    url = _stored(tmp_path, _signed("mistress"))
+    keys = _both_keys(tmp_path)
+    result = run("verify", "--store", url, "--id", "s", "--keys", keys)
+    assert result.code == 0, result
+    lines = result.out.splitlines()
+    assert lines[0] == f"{url} `s`: chain intact, 6 entries, head {_ledger().head}"
+    assert "acknowledged: `mistress` up to entry 5" in lines
+    assert any(line.startswith("unsigned: entry") for line in lines)
+    assert (
+        run(
+            "verify", "--store", url, "--id", "s", "--keys", keys, "--require-signed"
+        ).code
+        == 1
+    )
+    files = _receipts(tmp_path, "client")
+    both = run(
+        "verify",
+        "--store",
+        url,
+        "--id",
+        "s",
+        "--receipts",
+        *files,
+        "--keys",
+        keys,
+        "--require-signed",
+    )
+    assert both.code == 0, both
+    assert "acknowledged: `client` up to entry 5" in both.out.splitlines()
+    without = run("verify", "--store", url, "--id", "s")
+    assert without.code == 0
+    assert without.out.splitlines()[1] == (
+        f"{url} `s`: 1 receipts kept in the store (give --keys KEYS to check them)"
+    )
+
+
+def test_verify_names_a_stored_receipt_with_a_problem(run: Run, tmp_path: Path) -> None:
+    """A stored receipt under another key fails verify, named by its place."""
+    url = _stored(tmp_path, _signed("client", 1), _signed("mistress"))
+    keys = _keys_file(
+        tmp_path,
+        {
+            "mistress": MISTRESS.public_key.multibase,
+            "client": MISTRESS.public_key.multibase,
+        },
+    )
+    result = run("verify", "--store", url, "--id", "s", "--keys", keys)
+    assert result.code == 1
+    assert (
+        f"{url} `s` receipts[0]: wrong_key: receipt of `client` for entry 1: signed "
+        "with a key that is not one of `client`'s"
+    ) in result.out.splitlines()
+    missing = run("verify", "--store", url, "--id", "t", "--keys", keys)
+    assert missing == Result(2, "", f"{url} `t`: the store holds no ledger `t`\n")

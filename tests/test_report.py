@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -422,3 +425,193 @@ def test_any_ledger_and_plan_render_one_mark_each(
     state = ledger.state_at(far)
     stopped = {state.stop(a) for a in ledger.agreements()} - {None}
     assert len(stops) == len({s.at for s in stopped if s is not None})
+
+
+# -- receipts in the report ------------------------------------------------------
+
+MISTRESS_KEY = bytes(range(32))
+CLIENT_KEY = bytes(range(1, 33))
+SIGNED_AT = datetime(2026, 3, 8, tzinfo=timezone.utc)
+
+
+def _first() -> Ledger:
+    ledger = consentkit.loads((EXAMPLES / "first-session" / "ledger.json").read_bytes())
+    assert isinstance(ledger, Ledger)
+    return ledger
+
+
+def _sign(
+    ledger: Ledger, party: str, seq: int, at: datetime = SIGNED_AT
+) -> consentkit.Receipt:
+    from consentkit.signing import SigningKey, sign_receipt  # noqa: PLC0415
+
+    seed = MISTRESS_KEY if party == "mistress" else CLIENT_KEY
+    key = SigningKey.from_seed(seed)
+    return sign_receipt(ledger, party=party, key=key, at=at, seq=seq)
+
+
+def _keys() -> dict[str, str]:
+    from consentkit.signing import SigningKey  # noqa: PLC0415
+
+    return {
+        "mistress": SigningKey.from_seed(MISTRESS_KEY).public_key.multibase,
+        "client": SigningKey.from_seed(CLIENT_KEY).public_key.multibase,
+    }
+
+
+def _expected(
+    ledger: Ledger, receipts: list[consentkit.Receipt]
+) -> tuple[dict[int, list[str]], list[int]]:
+    """Who covers each entry, and the unsigned entries, from the definitions."""
+    covering = {
+        e.seq: sorted({r.party for r in receipts if r.seq >= e.seq}) for e in ledger
+    }
+    unsigned = [e.seq for e in ledger if e.event.by not in covering[e.seq]]
+    return covering, unsigned
+
+
+def test_receipts_mark_who_signed_each_entry_as_text() -> None:
+    """Each mark names the parties whose receipts cover it; unsigned ones say so."""
+    ledger = _first()
+    receipts = [_sign(ledger, "mistress", 5), _sign(ledger, "client", 1)]
+    covering, unsigned = _expected(ledger, receipts)
+    assert unsigned == [3, 4]  # the client acknowledged entries 0 and 1 only
+    svg, text = _check_page(report(ledger, receipts=receipts, keys=_keys()))
+    marks = {int(g.attrib["data-seq"]): g for g in _marks(svg, "data-seq")}
+    assert sorted(marks) == [e.seq for e in ledger]
+    for seq, g in marks.items():
+        assert g.attrib["data-signed-by"].split() == covering[seq]
+        title = g.findtext(f"{SVG}title") or ""
+        who = ", ".join(f"`{p}`" for p in covering[seq])
+        assert f"signed by {who}" in title
+        assert ("UNSIGNED" in title) is (seq in unsigned)
+        assert (g.attrib.get("data-unsigned") == "true") is (seq in unsigned)
+        rings = [r for r in g.iter(f"{SVG}rect") if r.get("class") == "unsigned-ring"]
+        assert len(rings) == (seq in unsigned)
+    assert "2 unsigned entries" in text
+    for seq in unsigned:
+        assert (
+            f"entry {seq} by `client`: no valid receipt of its author at or after it"
+        ) in text
+    assert "acknowledged: `client` up to entry 1, `mistress` up to entry 5" in text
+    assert "dashed outline: unsigned" in text
+    assert "Entries and receipts" in text
+    assert "do not verify" not in text
+
+
+def test_a_fully_signed_ledger_says_so_and_no_receipts_draw_nothing() -> None:
+    """Every author's receipt at the end: signed; no receipts: no receipt marks."""
+    ledger = _first()
+    receipts = [_sign(ledger, "mistress", 5), _sign(ledger, "client", 5)]
+    svg, text = _check_page(report(ledger, receipts=receipts, keys=_keys()))
+    assert "Every entry is signed" in text
+    assert not [g for g in _marks(svg, "data-seq") if "data-unsigned" in g.attrib]
+    plain, plain_text = _check_page(report(ledger))
+    assert not [g for g in _marks(plain, "data-seq") if "data-signed-by" in g.attrib]
+    assert "Receipts" not in plain_text
+    assert "UNSIGNED" not in plain_text
+    assert "dashed outline" not in plain_text
+
+
+def test_receipt_problems_are_listed_plainly() -> None:
+    """Receipts under another key or beyond the end are listed with their problem."""
+    ledger = _first()
+    longer = ledger.signal(by="client", cue="red", at=SIGNED_AT)
+    receipts = [
+        _sign(ledger, "mistress", 5),
+        _sign(longer, "client", 6),
+        _sign(ledger, "client", 5),
+    ]
+    keys = {**_keys(), "client": _keys()["mistress"]}
+    _, text = _check_page(report(ledger, receipts=receipts, keys=keys))
+    assert "2 receipts do not verify" in text
+    assert (
+        "receipt 1 (`client`, entry 6): wrong_key: receipt of `client` for entry 6"
+        in text
+    )
+    assert "receipt 2 (`client`, entry 5): wrong_key" in text
+    keys = _keys()
+    _, text = _check_page(report(ledger, receipts=receipts, keys=keys))
+    assert "1 receipts do not verify" in text
+    assert (
+        "receipt 1 (`client`, entry 6): beyond_end: receipt of `client` for entry 6"
+        in text
+    )
+    assert "Every entry is signed" in text
+
+
+def test_at_counts_only_the_receipts_signed_by_then() -> None:
+    """With `at`, receipts signed later are left out, and the page says how many."""
+    ledger = _first()
+    then = datetime(2026, 3, 3, 19, tzinfo=timezone.utc)
+    receipts = [
+        _sign(ledger, "client", 4, at=then - timedelta(minutes=30)),
+        _sign(ledger, "mistress", 5),
+    ]
+    svg, text = _check_page(report(ledger, at=then, receipts=receipts, keys=_keys()))
+    marks = {int(g.attrib["data-seq"]): g for g in _marks(svg, "data-seq")}
+    assert sorted(marks) == [0, 1, 2, 3, 4]
+    assert [s for s, g in marks.items() if "data-unsigned" in g.attrib] == [2]
+    assert "1 checked (1 signed after the time shown are not counted)" in text
+
+
+def test_receipts_need_keys_and_the_sign_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Receipts without keys are refused; without the extra, an ImportError names it."""
+    ledger = _first()
+    receipt = _sign(ledger, "client", 5)
+    with pytest.raises(ValueError, match="receipts: checking receipts needs keys"):
+        report(ledger, receipts=[receipt])
+    with pytest.raises(TypeError, match=r"receipts\[0\]: must be a Receipt"):
+        report(ledger, receipts=[consentkit.to_dict(receipt)], keys=_keys())
+    keys = _keys()
+    monkeypatch.setitem(sys.modules, "consentkit.signing", None)
+    monkeypatch.delattr(consentkit, "signing", raising=False)
+    with pytest.raises(ImportError, match=r"needs the `sign` extra: pip install"):
+        report(ledger, receipts=[receipt], keys=keys)
+    assert report(ledger) == report(ledger)  # no receipts: no extra needed
+
+
+def test_the_report_module_does_not_import_signing() -> None:
+    """Drawing a report without receipts never imports `consentkit.signing`."""
+    program = (
+        "import sys, consentkit, pathlib\n"
+        f"path = pathlib.Path({str(EXAMPLES / 'first-session' / 'ledger.json')!r})\n"
+        "consentkit.report(consentkit.loads(path.read_bytes()))\n"
+        "print('consentkit.signing' in sys.modules)\n"
+    )
+    done = subprocess.run(  # noqa: S603  # our own program
+        [sys.executable, "-c", program], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "False\n"
+
+
+def test_the_command_shows_receipts_from_files_and_a_store(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`report --receipts --keys` draws what `report` draws; a store adds its own."""
+    from consentkit.store import open_store  # noqa: PLC0415
+
+    monkeypatch.chdir(tmp_path)
+    ledger = _first()
+    mistress, client = _sign(ledger, "mistress", 5), _sign(ledger, "client", 1)
+    Path("m.json").write_text(consentkit.dumps(mistress), encoding="utf-8")
+    Path("keys.json").write_text(json.dumps(_keys()), encoding="utf-8")
+    path = str(EXAMPLES / "first-session" / "ledger.json")
+    argv = ["report", "--ledger", path, "--out", "r.html", "--receipts", "m.json"]
+    assert main([*argv, "--keys", "keys.json"]) == 0
+    page = Path("r.html").read_text("utf-8")
+    assert page == report(ledger, receipts=[mistress], keys=_keys())
+    with open_store("s.db") as store:
+        store.append("s", ledger, None)
+        store.add_receipt("s", client)
+    stored = ["report", "--store", "s.db", "--id", "s", "--out", "s.html"]
+    assert main([*stored, "--receipts", "m.json", "--keys", "keys.json"]) == 0
+    page = Path("s.html").read_text("utf-8")
+    assert page == report(ledger, receipts=[mistress, client], keys=_keys())
+    assert main([*argv]) == 2
+    err = capsys.readouterr().err
+    assert err == "consentkit report: --receipts needs --keys KEYS\n"
+    assert not Path("r2.html").exists()

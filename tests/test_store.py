@@ -30,7 +30,9 @@ import pytest
 from hypothesis import given, settings
 
 import consentkit
-from consentkit import DecodeError, Ledger, TamperedLedger
+from consentkit import DecodeError, Ledger, Receipt, TamperedLedger
+from consentkit._errors import ReceiptProblem, SignatureError
+from consentkit.signing import SigningKey, sign_receipt
 from consentkit.store import (
     SCHEMA_VERSION,
     ConcurrentAppend,
@@ -395,7 +397,7 @@ def test_a_pool_serves_many_threads() -> None:
 
 
 def test_a_killed_writer_loses_no_returned_append(tmp_path: Path) -> None:
-    """SIGKILL at random moments, 20 times: every append that returned is there."""
+    """SIGKILL at random, 20 times: every append and receipt that returned is kept."""
     backend = _sqlite_backend(tmp_path)
     jitter = random.Random(11)  # noqa: S311  # when to kill, no secret
     kills = tries = 0
@@ -422,10 +424,15 @@ def test_a_killed_writer_loses_no_returned_append(tmp_path: Path) -> None:
             if not reported and not store.exists("s"):
                 continue  # killed before its first append
             ledger = store.load("s")
+            kept = {(r.seq, r.head) for r in store.receipts("s")}
         ledger.verify()
         for length, head in reported.items():
             assert len(ledger) >= length
             assert ledger[length - 1].digest == head
+            assert (length - 1, head) in kept
+        # A receipt follows its append: each kill may lose at most the last one.
+        assert len(kept) >= len(ledger) - tries
+        assert all(ledger[seq].digest == head for seq, head in kept)
     assert len(reported) >= 20
 
 
@@ -612,14 +619,15 @@ def test_another_schema_version_is_refused_and_left_alone(tmp_path: Path) -> Non
     with open_store(path) as store:
         store.append("s", scene(6), None)
     conn = sqlite3.connect(path)
-    conn.execute("UPDATE consentkit_version SET version = 2")
+    conn.execute("UPDATE consentkit_version SET version = 3")
     conn.commit()
     conn.close()
     before = path.read_bytes()
     with pytest.raises(StoreError) as caught:
         open_store(path)
     assert str(caught.value) == (
-        f"`{path}`: store schema version `2`; this consentkit reads version 1 only"
+        f"`{path}`: store schema version `3`; this consentkit reads version 2 "
+        "and upgrades version 1"
     )
     assert path.read_bytes() == before
 
@@ -699,8 +707,8 @@ def test_a_closed_store_is_refused(backend: Backend) -> None:
 
 
 def test_a_store_in_memory_and_the_version() -> None:
-    """``sqlite://`` keeps a store in memory; the schema version is 1."""
-    assert SCHEMA_VERSION == 1
+    """``sqlite://`` keeps a store in memory; the schema version is 2."""
+    assert SCHEMA_VERSION == 2
     with open_store("sqlite://") as store:
         assert isinstance(store, SQLiteStore)
         store.append("s", scene(6), None)
@@ -711,6 +719,173 @@ def test_a_store_in_memory_and_the_version() -> None:
         "postgresql://u:***@h:1/d?sslmode=require&password=***"
     )
     assert redact("postgresql://u@h/d") == "postgresql://u@h/d"
+
+
+# -- receipts beside their ledger --------------------------------------------------
+
+ANN = SigningKey.from_seed(bytes(range(32)))
+BO = SigningKey.from_seed(bytes(range(1, 33)))
+
+
+def receipt(ledger: Ledger, party: str, seq: int | None = None) -> Receipt:
+    """A receipt of `party` for `ledger` (at its last entry by default)."""
+    key = ANN if party != "client" else BO
+    return sign_receipt(
+        ledger, party=party, key=key, at=T0 + timedelta(days=1), seq=seq
+    )
+
+
+def test_receipts_round_trip_in_the_order_added(backend: Backend) -> None:
+    """Receipts come back equal, in the order added, once each, after reopening."""
+    ledger = scene(6)
+    longer = scene(8)
+    added = [
+        receipt(ledger, "mistress", 2),
+        receipt(ledger, "client"),
+        receipt(longer, "client", 7),
+        receipt(ledger, "venue", 0),
+    ]
+    with backend.open() as store:
+        store.append("s", ledger, None)
+        store.append("t", ledger, None)
+        assert store.receipts("s") == ()
+        store.add_receipt("s", added[0])
+        store.add_receipt("s", added[1])
+        store.add_receipt("s", added[0])  # kept once
+        store.append("s", longer, ledger.head)
+        store.add_receipt("s", added[2])
+        store.add_receipt("s", added[3])
+        assert store.receipts("s") == tuple(added)
+        assert store.receipts("t") == ()
+        with pytest.raises(UnknownLedger, match="no ledger `u`"):
+            store.receipts("u")
+    with backend.open() as store:
+        assert store.receipts("s") == tuple(added)
+        assert store.load("s") == longer
+    assert backend.raw("SELECT count(*) FROM consentkit_receipts") == [(4,)]
+
+
+def test_a_receipt_that_does_not_bind_the_ledger_is_refused(backend: Backend) -> None:
+    """A receipt beyond the stored end or for another history is refused, unwritten."""
+    ledger = scene(6)
+    forked = prefix(ledger, 5).signal(
+        by="mistress", cue="red", at=T0 + timedelta(days=1)
+    )
+    with backend.open() as store:
+        store.append("s", ledger, None)
+        with pytest.raises(SignatureError) as caught:
+            store.add_receipt("s", receipt(scene(8), "client", 6))
+        assert caught.value.problem is ReceiptProblem.BEYOND_END
+        assert str(caught.value).startswith(
+            "ledger `s`: receipt of `client` for entry 6: this ledger ends at entry 5"
+        )
+        with pytest.raises(SignatureError) as caught:
+            store.add_receipt("s", receipt(forked, "mistress", 5))
+        assert caught.value.problem is ReceiptProblem.OTHER_HEAD
+        assert str(caught.value).startswith(
+            "ledger `s`: receipt of `mistress` for entry 5: the entry here has digest"
+        )
+        assert isinstance(caught.value, consentkit.ConsentkitError)
+        with pytest.raises(UnknownLedger, match="no ledger `t`"):
+            store.add_receipt("t", receipt(ledger, "client"))
+        with pytest.raises(TypeError, match="receipt: must be a Receipt"):
+            store.add_receipt("s", consentkit.to_dict(receipt(ledger, "client")))
+        with pytest.raises(ValueError, match="ledger_id: must not be empty"):
+            store.add_receipt("", receipt(ledger, "client"))
+        store.add_receipt("s", receipt(forked, "mistress", 4))  # the shared prefix
+        assert [r.seq for r in store.receipts("s")] == [4]
+        assert store.load("s") == ledger
+    assert backend.raw("SELECT count(*) FROM consentkit_receipts") == [(1,)]
+
+
+def test_a_receipt_row_edited_is_a_decode_error_naming_it(backend: Backend) -> None:
+    """A receipt row that is not a valid receipt is a DecodeError at its position."""
+    ledger = scene(6)
+    with backend.open() as store:
+        store.append("s", ledger, None)
+        store.add_receipt("s", receipt(ledger, "client", 1))
+        store.add_receipt("s", receipt(ledger, "client", 2))
+    text = backend.raw("SELECT receipt FROM consentkit_receipts WHERE n = 1")[0][0]
+    backend.raw(
+        "UPDATE consentkit_receipts SET receipt = ? WHERE n = 1",
+        text.replace('"seq":2', '"seq":-2'),
+    )
+    with backend.open() as store, pytest.raises(DecodeError) as caught:
+        store.receipts("s")
+    assert [path for path, _ in caught.value.problems] == ["receipts[1].seq"]
+    backend.raw("UPDATE consentkit_receipts SET receipt = '{' WHERE n = 1")
+    with backend.open() as store, pytest.raises(DecodeError) as caught:
+        store.receipts("s")
+    assert caught.value.problems[0][0] == "receipts[1]"
+    assert "not valid JSON" in caught.value.problems[0][1]
+
+
+def _downgrade(backend: Backend) -> None:
+    """Make the store's tables those of version 1: no receipts table."""
+    backend.raw("DROP TABLE consentkit_receipts")
+    backend.raw("UPDATE consentkit_version SET version = 1")
+
+
+def test_a_store_of_version_1_is_upgraded_in_place(backend: Backend) -> None:
+    """Opening a version 1 store adds the receipts table and moves it to version 2."""
+    ledger = scene(6)
+    with backend.open() as store:
+        store.append("s", ledger, None)
+    _downgrade(backend)
+    with backend.open() as store:
+        assert store.load("s") == ledger
+        assert store.receipts("s") == ()
+        store.add_receipt("s", receipt(ledger, "client"))
+    assert backend.raw("SELECT version FROM consentkit_version") == [(SCHEMA_VERSION,)]
+    with backend.open() as store:  # opening again changes nothing
+        assert store.receipts("s") == (receipt(ledger, "client"),)
+    assert backend.raw("SELECT count(*) FROM consentkit_entries") == [(6,)]
+
+
+def test_a_store_of_version_0_or_3_is_refused_and_not_upgraded(
+    backend: Backend,
+) -> None:
+    """Only version 1 is upgraded: any other version is refused and left as it is."""
+    with backend.open() as store:
+        store.append("s", scene(6), None)
+    _downgrade(backend)
+    for version in (0, 3):
+        backend.raw("UPDATE consentkit_version SET version = ?", version)
+        with pytest.raises(StoreError) as caught:
+            backend.open()
+        assert f"store schema version `{version}`; this consentkit reads version 2" in (
+            str(caught.value)
+        )
+        assert backend.raw("SELECT version FROM consentkit_version") == [(version,)]
+        with pytest.raises(Exception, match="consentkit_receipts"):
+            backend.raw("SELECT count(*) FROM consentkit_receipts")
+
+
+def test_the_store_keeps_receipts_without_the_sign_extra(tmp_path: Path) -> None:
+    """With `cryptography` unimportable, the store still keeps and reads receipts."""
+    ledger = scene(6)
+    document = consentkit.dumps(receipt(ledger, "client"))
+    path = tmp_path / "ledgers.db"
+    with open_store(path) as store:
+        store.append("s", ledger, None)
+    program = (
+        "import sys; sys.modules['cryptography'] = None; sys.modules['base58'] = None\n"
+        "import consentkit; from consentkit.store import open_store\n"
+        "try:\n    import consentkit.signing\nexcept ImportError:\n    pass\n"
+        "else:\n    raise SystemExit('signing imported')\n"
+        f"r = consentkit.loads({document!r}, 'receipt')\n"
+        f"with open_store({str(path)!r}) as store:\n"
+        "    store.add_receipt('s', r)\n"
+        "    assert store.receipts('s') == (r,)\n"
+        "print('kept')\n"
+    )
+    done = subprocess.run(  # noqa: S603  # our own program
+        [sys.executable, "-c", program], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "kept\n"
+    with open_store(path) as store:
+        assert store.receipts("s") == (receipt(ledger, "client"),)
 
 
 # -- the command line ------------------------------------------------------------

@@ -13,6 +13,13 @@ The time axis is warped so that marks never overlap: two distinct times are
 always at least a marker apart, a long quiet gap is drawn as a break, and
 marks at the same time in the same lane are stacked.  A long session scrolls
 sideways instead of crowding.
+
+Given receipts and the parties' keys, the report also shows who signed what
+(SPEC 8.3): each event's mark says which parties' valid receipts cover it (a
+receipt at entry n covers entries 0 to n), an entry its author has not
+acknowledged is outlined and called unsigned, and every receipt that does not
+verify is listed with its problem.  Checking receipts needs the ``sign``
+extra, imported only then.
 """
 
 from __future__ import annotations
@@ -20,9 +27,9 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -47,6 +54,7 @@ from consentkit._events import (
 from consentkit._history import Agreement
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan
+from consentkit._receipt import Receipt
 from consentkit._terms import Limit, SignalMeaning
 from consentkit._text import one_line
 
@@ -357,6 +365,15 @@ def _label(
     return glyph, True
 
 
+def _coverage(by: str, covering: list[str], *, unsigned: bool) -> str:
+    """A mark's words about receipts: who covers it, and whether it is unsigned."""
+    who = ", ".join(f"`{p}`" for p in covering)
+    said = f"signed by {who}" if covering else "signed by nobody"
+    if unsigned:
+        return f"{said}; UNSIGNED: no valid receipt of its author `{by}` at or after it"
+    return said
+
+
 def _step_title(number: int, decision: Decision) -> str:
     lines = [f"step {number}: {decision.verdict.name}: {render_step(decision.step)}"]
     if decision.allowed and decision.basis:
@@ -365,11 +382,96 @@ def _step_title(number: int, decision: Decision) -> str:
     return " | ".join(_plain(line) for line in lines)
 
 
+# -- receipts ------------------------------------------------------------------
+
+_SIGN_EXTRA: Final = "pip install 'consentkit[sign]'"
+
+
+@attrs.frozen
+class _Signed:
+    """What the receipts given say about the ledger shown."""
+
+    #: Each party's highest validly acknowledged entry.
+    acknowledged: dict[str, int]
+    #: The entries whose author has no valid receipt at or after them.
+    unsigned: frozenset[int]
+    #: Each receipt that does not verify: (its index in `receipts`, party,
+    #: entry, problem, message).
+    problems: tuple[tuple[int, str, int, str, str], ...]
+    #: How many receipts were checked, and how many left out (signed after `at`).
+    checked: int
+    later: int
+
+    def covering(self, seq: int) -> list[str]:
+        """The parties whose valid receipts cover entry `seq`, sorted."""
+        return sorted(p for p, last in self.acknowledged.items() if last >= seq)
+
+
+def _check_receipts(
+    ledger: Ledger,
+    receipts: Iterable[Receipt],
+    keys: Mapping[str, Any] | None,
+    at: datetime | None,
+) -> _Signed | None:
+    """Audit `receipts` against the ledger shown; None when there are none to check.
+
+    With `at`, only the receipts signed at or before it count: the page shows
+    the record as it stood then.
+
+    Raises:
+        ValueError: Receipts without keys.
+        ImportError: The ``sign`` extra is not installed (named).
+    """
+    given = tuple(receipts)
+    if keys is None:
+        if given:
+            raise ValueError(
+                "receipts: checking receipts needs keys, a mapping of party ids "
+                "to public keys"
+            )
+        return None
+    try:
+        from consentkit import signing  # noqa: PLC0415  # the optional extra
+    except ImportError:
+        raise ImportError(
+            f"a report with receipts needs the `sign` extra: {_SIGN_EXTRA}"
+        ) from None
+    for index, receipt in enumerate(given):
+        if not isinstance(receipt, Receipt):
+            raise TypeError(
+                f"receipts[{index}]: must be a Receipt, got `{type(receipt).__name__}`"
+            )
+    counted = [i for i, r in enumerate(given) if at is None or r.at <= at]
+    audit = signing.audit(ledger, [given[i] for i in counted], keys)
+    problems = tuple(
+        (
+            counted[index],
+            given[counted[index]].party,
+            given[counted[index]].seq,
+            problem.value,
+            message,
+        )
+        for index, problem, message in audit.problems
+    )
+    return _Signed(
+        acknowledged=dict(audit.acknowledged),
+        unsigned=frozenset(audit.unsigned),
+        problems=problems,
+        checked=len(counted),
+        later=len(given) - len(counted),
+    )
+
+
 # -- the page ----------------------------------------------------------------
 
 
 def report(
-    ledger: Ledger, plan: Plan | None = None, *, at: datetime | None = None
+    ledger: Ledger,
+    plan: Plan | None = None,
+    *,
+    at: datetime | None = None,
+    receipts: Iterable[Receipt] = (),
+    keys: Mapping[str, Any] | None = None,
 ) -> str:
     """Render a session as one self-contained HTML page with an SVG timeline.
 
@@ -377,17 +479,28 @@ def report(
         ledger: The session's history.
         plan: Steps to check against it and draw, coloured by verdict.
         at: Show the ledger as it stood then: only the events at or before
-            it (the plan is checked against those).  None: every event.
+            it (the plan is checked against those, and only the receipts
+            signed at or before it count).  None: every event.
+        receipts: Receipts to check against the ledger shown (SPEC 8.3):
+            each entry then says which parties' valid receipts cover it, the
+            entries their authors have not acknowledged are shown unsigned,
+            and each receipt that does not verify is listed.
+        keys: The parties' public keys, as `consentkit.signing.audit` takes
+            them; needed with `receipts` (with keys and no receipts, every
+            entry is unsigned).
 
     Returns:
         The HTML text: no scripts, nothing fetched from the network.
 
     Raises:
-        ValueError: `at` is not timezone-aware.
+        ValueError: `at` is not timezone-aware, or receipts come without keys.
+        ImportError: Receipts or keys are given without the ``sign`` extra.
+        InvalidKey: `keys` holds something other than keys.
     """
     shown = _prefix(ledger, at)
+    signed = _check_receipts(shown, receipts, keys, at)
     decision = check_plan(plan, shown) if plan is not None else None
-    return _Page(shown, plan, decision, at).render()
+    return _Page(shown, plan, decision, at, signed).render()
 
 
 class _Page:
@@ -397,11 +510,13 @@ class _Page:
         plan: Plan | None,
         decision: PlanDecision | None,
         at: datetime | None,
+        signed: _Signed | None = None,
     ) -> None:
         self.ledger = ledger
         self.plan = plan
         self.decision = decision
         self.at = at
+        self.signed = signed
         meanings = _meanings(ledger)
         self.marks = [
             _mark(e.seq, e.event, *meanings.get(e.seq, (None, ""))) for e in ledger
@@ -612,9 +727,24 @@ class _Page:
                 f'height="16" rx="3"/>'
             )
         dy = 4 if mark.kind != "slow" else 6
+        title = mark.title
+        signed = ""
+        ring = ""
+        if self.signed is not None:
+            by = self.ledger[mark.seq].event.by
+            covering = self.signed.covering(mark.seq)
+            unsigned = mark.seq in self.signed.unsigned
+            title += f" | {_coverage(by, covering, unsigned=unsigned)}"
+            signed = f' data-signed-by="{_esc(" ".join(covering))}"'
+            if unsigned:
+                signed += ' data-unsigned="true"'
+                ring = (
+                    f'<rect class="unsigned-ring" x="{_f(cx - 14)}" '
+                    f'y="{_f(cy - 12)}" width="28" height="24" rx="5"/>'
+                )
         return (
-            f'<g role="img" class="mark ev-{mark.kind}" data-seq="{mark.seq}">'
-            f"<title>{_esc(mark.title)}</title>{shape}"
+            f'<g role="img" class="mark ev-{mark.kind}" data-seq="{mark.seq}"'
+            f"{signed}><title>{_esc(title)}</title>{ring}{shape}"
             f'<text x="{_f(cx)}" y="{_f(cy + dy)}">{mark.glyph}</text></g>'
         )
 
@@ -747,6 +877,8 @@ class _Page:
                 + "), which ended agreement "
                 + f"{_esc(f'`{band.agreement.proposal_id}`')}.</p>"
             )
+        if self.signed is not None:
+            out.append(self._receipt_facts(self.signed))
         if decision is not None:
             refused = [
                 (n, d)
@@ -783,6 +915,81 @@ class _Page:
                     f"</strong> (it changes no verdict):<ul>{advice}</ul></div>"
                 )
         return "\n".join(out)
+
+    def _receipt_facts(self, signed: _Signed) -> str:
+        """The receipts in words: who acknowledged what, what is unsigned, problems."""
+        out: list[str] = []
+        parts = [
+            f"{_esc(f'`{party}`')} up to entry {seq}"
+            for party, seq in sorted(signed.acknowledged.items())
+        ]
+        later = (
+            f" ({signed.later} signed after the time shown are not counted)"
+            if signed.later
+            else ""
+        )
+        out.append(
+            f'<p class="fact fact-receipts"><strong>Receipts</strong>: '
+            f"{signed.checked} checked{later}; "
+            + ("acknowledged: " + ", ".join(parts) if parts else "none acknowledged")
+            + ".</p>"
+        )
+        if signed.unsigned:
+            items = "".join(
+                f"<li>entry {seq} by {_esc(f'`{self.ledger[seq].event.by}`')}: "
+                f"no valid receipt of its author at or after it</li>"
+                for seq in sorted(signed.unsigned)
+            )
+            out.append(
+                f'<div class="fact fact-unsigned"><strong>✎ {len(signed.unsigned)} '
+                f"unsigned entries</strong> (their authors have not acknowledged "
+                f"them):<ul>{items}</ul></div>"
+            )
+        else:
+            out.append(
+                '<p class="fact fact-signed"><strong>✓ Every entry is signed'
+                "</strong> by its author's receipt.</p>"
+            )
+        if signed.problems:
+            items = "".join(
+                f"<li>receipt {index} ({_esc(f'`{party}`')}, entry {seq}): "
+                f"{_esc(problem)}: {_esc(message)}</li>"
+                for index, party, seq, problem, message in signed.problems
+            )
+            out.append(
+                f'<div class="fact fact-deny"><strong>✕ {len(signed.problems)} '
+                f"receipts do not verify</strong>:<ul>{items}</ul></div>"
+            )
+        return "\n".join(out)
+
+    def entries(self) -> str:
+        """With receipts: a table of the entries, who signed each, and unsigned ones."""
+        signed = self.signed
+        if signed is None:
+            return ""
+        rows = []
+        for mark in sorted(self.marks, key=lambda m: m.seq):
+            by = self.ledger[mark.seq].event.by
+            covering = signed.covering(mark.seq)
+            status = (
+                '<span class="pill pill-deny">✎ UNSIGNED</span>'
+                if mark.seq in signed.unsigned
+                else '<span class="pill pill-allow">✓ signed</span>'
+            )
+            who = _esc(", ".join(f"`{p}`" for p in covering)) if covering else "nobody"
+            rows.append(
+                f'<tr data-seq="{mark.seq}"><td>{mark.seq}</td>'
+                f"<td>{_esc(_clock(mark.at))}</td><td>{_esc(f'`{by}`')}</td>"
+                f"<td>{_esc(mark.title.split(': ', 1)[-1])}</td>"
+                f"<td>{who}</td><td>{status}</td></tr>"
+            )
+        return (
+            '<h2>Entries and receipts</h2><table class="entries"><thead><tr>'
+            "<th>#</th><th>time</th><th>by</th><th>event</th><th>signed by</th>"
+            "<th>its author</th></tr></thead><tbody>"
+            + "\n".join(rows)
+            + "</tbody></table>"
+        )
 
     def table(self) -> str:
         decision = self.decision
@@ -832,12 +1039,14 @@ class _Page:
             title=_esc(heading),
             facts=_esc(" · ".join(facts)),
             summary=self.summary(),
-            legend=_LEGEND,
+            legend=_LEGEND
+            if self.signed is None
+            else _LEGEND.replace("</div>", _LEGEND_RECEIPTS + "</div>"),
             width=_f(width),
             height=_f(height),
             label=_esc(label),
             body=body,
-            table=self.table(),
+            table=self.table() + self.entries(),
             style=_STYLE,
             defs=_DEFS,
         )
@@ -921,7 +1130,18 @@ td ul{margin:0;padding-left:16px}
 .pill-allow{background:#e5f4ea;color:#1f6f43}
 .pill-renegotiate{background:#fdf1d3;color:#7a5200}
 .pill-deny{background:#fde8e6;color:#a11a10}
+.unsigned-ring{fill:none;stroke:#a11a10;stroke-width:2;stroke-dasharray:3 2}
+.fact-receipts{border-color:#2b5d8f}
+.fact-signed{border-color:#1f6f43}
+.fact-unsigned{border-color:#a11a10;border-left-style:dashed}
+.ring-key{display:inline-block;width:14px;height:12px;border:2px dashed #a11a10;
+border-radius:4px;margin-right:4px;vertical-align:middle}
 """
+
+_LEGEND_RECEIPTS: Final = (
+    '<span><span class="ring-key"></span>dashed outline: unsigned, no receipt '
+    "of its author at or after it</span>\n"
+)
 
 _LEGEND: Final = """<div class="legend" aria-label="legend">
 <span><span class="key" style="background:\

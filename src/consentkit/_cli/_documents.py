@@ -15,13 +15,16 @@ from consentkit._cli._common import (
     load,
     out,
     read_all,
-    read_ledger,
     subparser,
 )
 from consentkit._cli._sign import (
+    add_ledger_argument,
     add_receipt_options,
     check_receipt_options,
+    read_ledger_argument,
     read_receipt_inputs,
+    read_stored_receipts,
+    source_name,
     verify_receipts,
 )
 
@@ -91,18 +94,19 @@ def _check_head(args: argparse.Namespace, ledger: Ledger) -> int:
     """``--head``: whether the ledger still holds the head last seen."""
     if args.head is None:
         return EXIT_ALLOW
+    name = source_name(args)
     if args.head == ledger.head:
-        out(f"{args.ledger}: ends at the expected head")
+        out(f"{name}: ends at the expected head")
         return EXIT_ALLOW
     for entry in ledger:
         if entry.digest == args.head:
             out(
-                f"{args.ledger}: holds the expected head at entry {entry.seq} and "
+                f"{name}: holds the expected head at entry {entry.seq} and "
                 f"{len(ledger) - entry.seq - 1} entries after it"
             )
             return EXIT_ALLOW
     sys.stderr.write(
-        f"{args.ledger}: the expected head `{args.head}` is not in this "
+        f"{name}: the expected head `{args.head}` is not in this "
         "ledger: entries are missing or the history differs\n"
     )
     return EXIT_DENY
@@ -110,16 +114,21 @@ def _check_head(args: argparse.Namespace, ledger: Ledger) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     check_receipt_options(args)
+    # The store's receipts first: each binds the ledger as read after it.  A
+    # store that cannot be read is one problem, not one per reader.
+    stored = read_stored_receipts(args) if args.ledger_file is None else ()
     found, inputs = read_all(
-        lambda: read_ledger(args), lambda: read_receipt_inputs(args)
+        lambda: read_ledger_argument(args, "verify"),
+        lambda: read_receipt_inputs(args),
     )
     ledger = cast("Ledger", found)
     # `loads` has checked the chain already; verify() checks it again on the
     # ledger as rebuilt, and raises TamperedLedger if it ever disagreed.
     ledger.verify()
-    out(f"{args.ledger}: chain intact, {len(ledger)} entries, head {ledger.head}")
+    out(f"{source_name(args)}: chain intact, {len(ledger)} entries, head {ledger.head}")
     head = _check_head(args, ledger)
-    return max(head, verify_receipts(args, ledger, cast("Any", inputs)))
+    receipts = verify_receipts(args, ledger, cast("Any", inputs), cast("Any", stored))
+    return max(head, receipts)
 
 
 def register(commands: Commands) -> None:
@@ -172,11 +181,13 @@ def register(commands: Commands) -> None:
         "and --keys, also each party's acknowledged entry, each entry its author\n"
         "has not acknowledged, and each receipt that does not verify: exit 1 if\n"
         "any receipt fails (or, with --require-signed, any entry is unsigned).\n\n"
+        "From a store (--store URL --id ID), the receipts it keeps are checked too.\n\n"
         "examples:\n"
         "  consentkit verify examples/first-session/ledger.json\n"
-        "  consentkit verify ledger.json --receipts ann.json bo.json --keys keys.json",
+        "  consentkit verify ledger.json --receipts ann.json bo.json --keys keys.json\n"
+        "  consentkit verify --store consent.db --id scene-42 --keys keys.json",
     )
-    verify.add_argument("ledger", metavar="LEDGER", help="a `ledger` document")
+    add_ledger_argument(verify)
     verify.add_argument(
         "--head",
         metavar="DIGEST",

@@ -4,6 +4,11 @@ A secret key file holds one line, the key's multibase.  As OpenSSH does,
 `key` and `sign` refuse a key file that its group or others may read or
 write (checked on the opened file), and nothing here ever prints a secret:
 messages name the file and the problem, never its contents.
+
+`sign` and `verify` read their ledger from a file (``LEDGER`` or ``--ledger``)
+or from a store (``--store URL --id ID``).  With a store, ``sign --add``
+keeps the receipt beside the ledger, and `verify` checks the receipts the
+store keeps along with any ``--receipts`` files.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from consentkit._cli._common import (
     EXIT_DENY,
     BadInput,
     Commands,
+    add_ledger_source,
+    describe,
     load,
     out,
     read_all,
@@ -27,17 +34,22 @@ from consentkit._cli._common import (
     subparser,
     time_argument,
 )
-from consentkit._errors import ConsentkitError
+from consentkit._errors import ConsentkitError, StoreError, UnknownLedger
 
 if TYPE_CHECKING:
     from consentkit._ledger import Ledger
+    from consentkit._receipt import Receipt
     from consentkit.signing import Keys, SigningKey
 
 __all__ = [
+    "add_ledger_argument",
     "add_receipt_options",
     "check_receipt_options",
+    "read_ledger_argument",
     "read_receipt_inputs",
+    "read_stored_receipts",
     "register",
+    "source_name",
     "verify_receipts",
 ]
 
@@ -54,6 +66,101 @@ def _signing() -> Any:
     except ImportError:
         raise BadInput([f"consentkit: signing {_EXTRA}"]) from None
     return signing
+
+
+# -- where the ledger comes from ----------------------------------------------
+
+
+def add_ledger_argument(parser: argparse.ArgumentParser) -> None:
+    """Add an optional ``LEDGER`` file beside ``--ledger`` / ``--store URL --id ID``."""
+    parser.add_argument(
+        "ledger_file",
+        nargs="?",
+        metavar="LEDGER",
+        help="a `ledger` document (or --ledger LEDGER, or --store URL --id ID)",
+    )
+    add_ledger_source(parser, required=False)
+
+
+def read_ledger_argument(args: argparse.Namespace, command: str) -> Ledger:
+    """Read the ledger `add_ledger_argument`'s arguments name: exactly one source.
+
+    Raises:
+        BadInput: No source or two, or a ledger that cannot be read.
+    """
+    if args.ledger_file is not None:
+        if args.ledger is not None or args.store is not None:
+            raise BadInput(
+                [f"consentkit {command}: give LEDGER, --ledger or --store, not two"]
+            )
+        args.ledger = args.ledger_file
+    elif args.ledger is None and args.store is None:
+        raise BadInput(
+            [
+                (
+                    f"consentkit {command}: a ledger is needed: LEDGER, "
+                    "--ledger LEDGER or --store URL --id ID"
+                )
+            ]
+        )
+    return read_ledger(args)
+
+
+def source_name(args: argparse.Namespace) -> str:
+    """How messages name the ledger read: its file, or its store and id."""
+    if args.store is None:
+        return str(args.ledger)
+    from consentkit.store import redact  # noqa: PLC0415  # keeps start-up fast
+
+    return f"{redact(args.store)} `{args.id}`"
+
+
+def _open_store(args: argparse.Namespace) -> Any:
+    from consentkit.store import open_store  # noqa: PLC0415  # keeps start-up fast
+
+    try:
+        return open_store(args.store)
+    except (StoreError, ValueError) as error:
+        raise BadInput([str(error)]) from error
+
+
+def read_stored_receipts(args: argparse.Namespace) -> tuple[Receipt, ...]:
+    """The receipts the store keeps beside the ledger; none without ``--store``.
+
+    Read before the ledger: entries are only ever added, so every receipt
+    read then binds the ledger read after.
+
+    Raises:
+        BadInput: The store cannot be read, the ledger is missing, or a
+            stored receipt is not valid.
+    """
+    if args.store is None or args.id is None:
+        return ()
+    with _open_store(args) as store:
+        try:
+            found: tuple[Receipt, ...] = store.receipts(args.id)
+        except StoreError as error:
+            raise BadInput([str(error)]) from error
+        except UnknownLedger as error:
+            raise BadInput([f"{source_name(args)}: {error}"]) from error
+        except (ConsentkitError, ValueError, TypeError) as error:
+            raise BadInput(describe(source_name(args), error)) from error
+    return found
+
+
+def _add_to_store(args: argparse.Namespace, receipt: Receipt) -> None:
+    """``sign --add``: keep the receipt beside the stored ledger.
+
+    Raises:
+        BadInput: The store refuses it or cannot be written.
+    """
+    with _open_store(args) as store:
+        try:
+            store.add_receipt(args.id, receipt)
+        except StoreError as error:
+            raise BadInput([str(error)]) from error
+        except (ConsentkitError, ValueError, TypeError) as error:
+            raise BadInput([f"{source_name(args)}: {error}"]) from error
 
 
 # -- key files ---------------------------------------------------------------
@@ -135,7 +242,11 @@ def _key(args: argparse.Namespace) -> int:
 
 def _sign(args: argparse.Namespace) -> int:
     signing = _signing()
-    ledger, key = read_all(lambda: read_ledger(args), lambda: _read_key(args.key))
+    if args.add and args.store is None:
+        raise BadInput(["consentkit sign: --add needs --store URL --id ID"])
+    ledger, key = read_all(
+        lambda: read_ledger_argument(args, "sign"), lambda: _read_key(args.key)
+    )
     at = args.at or datetime.now(timezone.utc).replace(microsecond=0)
     from consentkit._documents import dumps  # noqa: PLC0415  # keeps start-up fast
 
@@ -146,11 +257,16 @@ def _sign(args: argparse.Namespace) -> int:
     except ConsentkitError as error:
         raise BadInput([f"consentkit sign: {error}"]) from None
     text = dumps(receipt)
+    if args.add:
+        _add_to_store(args, receipt)
     if args.output is None:
         out(text)
         return EXIT_ALLOW
-    with open(args.output, "w", encoding="utf-8") as file:  # noqa: PTH123
-        file.write(text)
+    try:
+        with open(args.output, "w", encoding="utf-8") as file:  # noqa: PTH123
+            file.write(text)
+    except OSError as error:
+        raise BadInput(describe(args.output, error)) from error
     return EXIT_ALLOW
 
 
@@ -219,7 +335,8 @@ def check_receipt_options(args: argparse.Namespace) -> None:
     """
     if args.keys is None and (args.receipts or args.require_signed):
         option = "--receipts" if args.receipts else "--require-signed"
-        raise BadInput([f"consentkit verify: {option} needs --keys KEYS"])
+        command = getattr(args, "receipts_for", "verify")
+        raise BadInput([f"consentkit {command}: {option} needs --keys KEYS"])
 
 
 def _key_problems(path: str, party: str, held: object) -> list[str]:
@@ -264,11 +381,21 @@ def verify_receipts(
     args: argparse.Namespace,
     ledger: Ledger,
     inputs: tuple[Keys, list[Any]] | None,
+    stored: tuple[Receipt, ...] = (),
 ) -> int:
-    """Audit the receipts `read_receipt_inputs` read, print it, return the exit code."""
+    """Audit the receipts read (files, then the store's), print, give the exit code."""
     if inputs is None:
+        if stored:
+            out(
+                f"{source_name(args)}: {len(stored)} receipts kept in the store "
+                "(give --keys KEYS to check them)"
+            )
         return EXIT_ALLOW
-    keys, receipts = inputs
+    keys, files = inputs
+    receipts = [*files, *stored]
+    names = [*args.receipts] + [
+        f"{source_name(args)} receipts[{index}]" for index in range(len(stored))
+    ]
     result = _signing().audit(ledger, receipts, keys)
     for party, seq in result.acknowledged.items():
         out(f"acknowledged: `{party}` up to entry {seq}")
@@ -276,7 +403,7 @@ def verify_receipts(
         by = ledger[seq].event.by
         out(f"unsigned: entry {seq} by `{by}`: no receipt of `{by}` at or after it")
     for index, problem, message in result.problems:
-        out(f"{args.receipts[index]}: {problem.value}: {message}")
+        out(f"{names[index]}: {problem.value}: {message}")
     failed = bool(result.problems) or (args.require_signed and bool(result.unsigned))
     return EXIT_DENY if failed else EXIT_ALLOW
 
@@ -315,11 +442,14 @@ def register(commands: Commands) -> None:
         _sign,
         "sign a receipt: a party holds a ledger up to an entry",
         "Writes a `receipt` document (on stdout, or to OUT).  The key file must\n"
-        "be readable by its owner only.\n\n"
-        "example:\n"
-        "  consentkit sign ledger.json --party ann --key ann.key -o ann.receipt.json",
+        "be readable by its owner only.  With --store and --add, the receipt is\n"
+        "also kept in the store beside the ledger.\n\n"
+        "examples:\n"
+        "  consentkit sign ledger.json --party ann --key ann.key -o ann.receipt.json\n"
+        "  consentkit sign --store consent.db --id scene-42 --party ann --key ann.key "
+        "--add",
     )
-    sign.add_argument("ledger", metavar="LEDGER", help="a `ledger` document")
+    add_ledger_argument(sign)
     sign.add_argument("--party", required=True, metavar="P", help="the signer")
     sign.add_argument("--key", required=True, metavar="KEYFILE", help="its key file")
     sign.add_argument(
@@ -336,4 +466,9 @@ def register(commands: Commands) -> None:
     )
     sign.add_argument(
         "-o", "--output", metavar="OUT", help="write the receipt here, not to stdout"
+    )
+    sign.add_argument(
+        "--add",
+        action="store_true",
+        help="with --store: keep the receipt in the store, beside the ledger",
     )

@@ -11,6 +11,9 @@ that an application wants::
     with open_store("sqlite:///consent.db") as store:
         store.update("scene-42", lambda led: led.signal(by="ann", cue="red", at=now))
 
+Receipts (`consentkit.Receipt`) are kept beside their ledger: `add_receipt`
+refuses one that does not bind the stored ledger, `receipts` reads them back.
+
 URLs: ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``, a
 plain path, ``sqlite://`` (in memory), or ``postgresql://user@host/db``
 (with the extra ``consentkit[postgres]``).
@@ -32,6 +35,7 @@ from consentkit.store._sqlite import SQLiteStore
 
 if TYPE_CHECKING:
     from consentkit._ledger import Ledger
+    from consentkit._receipt import Receipt
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -76,6 +80,14 @@ class LedgerStore(Protocol):
 
     def ids(self) -> tuple[str, ...]:
         """Every ledger id the store holds, sorted."""
+        ...
+
+    def add_receipt(self, ledger_id: str, receipt: Receipt) -> None:
+        """Keep `receipt` beside the ledger, if it binds it (no keys needed)."""
+        ...
+
+    def receipts(self, ledger_id: str) -> tuple[Receipt, ...]:
+        """The receipts kept beside the ledger, in the order added."""
         ...
 
     def close(self) -> None:

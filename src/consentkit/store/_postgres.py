@@ -18,7 +18,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 from consentkit._errors import StoreError
-from consentkit.store._sql import SCHEMA_VERSION, Duplicate, SQLStore, closed
+from consentkit.store._sql import (
+    RECEIPTS_TABLE,
+    SCHEMA_VERSION,
+    Duplicate,
+    SQLStore,
+    closed,
+    upgrade,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -37,6 +44,7 @@ _TABLES: Final = (
         " seq BIGINT NOT NULL, prev TEXT, digest TEXT NOT NULL, event TEXT NOT NULL,"
         " PRIMARY KEY (ledger_id, seq))"
     ),
+    RECEIPTS_TABLE,
 )
 _PASSWORD_IN_USER: Final = re.compile(
     r"^([A-Za-z][A-Za-z0-9+.-]*://[^/@:?#]*):[^@/?#]*@"
@@ -163,7 +171,7 @@ class PostgresStore(SQLStore):
             yield self._conn
 
     def _prepare(self) -> None:
-        """Check the schema version; on a new schema, create the tables."""
+        """Check the schema version; create the tables, or bring them up to date."""
         with self._transaction(write=True) as tx:
             if tx.one("SELECT to_regclass('consentkit_version')") == (None,):
                 tx.one("SELECT pg_advisory_xact_lock(?)", (_CREATING,))
@@ -175,11 +183,9 @@ class PostgresStore(SQLStore):
                     )
             found = tx.all("SELECT version FROM consentkit_version")
             if found != [(SCHEMA_VERSION,)]:
-                shown = ", ".join(f"`{row[0]!r}`" for row in found) or "none"
-                raise StoreError(
-                    f"{self.where}: store schema version {shown}; this consentkit "
-                    f"reads version {SCHEMA_VERSION} only"
-                )
+                # One process upgrades at a time; the others find it done.
+                tx.one("SELECT pg_advisory_xact_lock(?)", (_CREATING,))
+                upgrade(tx, self.where)
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[_Tx]:

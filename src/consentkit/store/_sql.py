@@ -1,11 +1,17 @@
 """The store's engine, shared by SQLite and PostgreSQL.
 
-Three tables, the same in both databases::
+Four tables, the same in both databases::
 
-    consentkit_version (version)                       one row: the schema version
-    consentkit_heads   (ledger_id, length, head)       one row per ledger
-    consentkit_entries (ledger_id, seq, prev, digest,  one row per entry; the event
-                        event)                         as its RFC 8785 JSON
+    consentkit_version  (version)                       one row: the schema version
+    consentkit_heads    (ledger_id, length, head)       one row per ledger
+    consentkit_entries  (ledger_id, seq, prev, digest,  one row per entry; the event
+                         event)                         as its RFC 8785 JSON
+    consentkit_receipts (ledger_id, n, receipt)         one row per receipt, in the
+                                                        order added; the receipt as
+                                                        its RFC 8785 JSON
+
+Version 1 had no receipts table: opening a store of version 1 adds it and
+moves the version to 2, in one transaction (`upgrade`).
 
 An append is a compare-and-swap on the ledger's row in ``consentkit_heads``
 (an ``UPDATE ... WHERE head IS expected``) and the entries' inserts, in one
@@ -31,17 +37,20 @@ from types import TracebackType
 from typing import Any, Final, Protocol, TypeVar
 
 from consentkit import _validate as v
+from consentkit._binding import check_binding
 from consentkit._canonical import canonical_trusted, digest_bytes
 from consentkit._documents import LedgerData, _parse, _read
 from consentkit._errors import (
     ConcurrentAppend,
     DecodeError,
     LedgerError,
+    SignatureError,
     StoreError,
     TamperedLedger,
     UnknownLedger,
 )
 from consentkit._ledger import Ledger
+from consentkit._receipt import Receipt
 from consentkit._serialize import decode, to_dict
 
 __all__ = [
@@ -51,12 +60,20 @@ __all__ = [
     "Transaction",
     "check_id",
     "closed",
+    "upgrade",
 ]
 
 _S = TypeVar("_S", bound="SQLStore")
 
 #: The version of the tables this consentkit reads and writes.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+#: The versions it upgrades, when it opens one: version 1 had no receipts.
+_UPGRADES: Final = frozenset({1})
+#: The table that version 2 adds, in the spelling of both databases.
+RECEIPTS_TABLE: Final = (
+    "CREATE TABLE IF NOT EXISTS consentkit_receipts (ledger_id TEXT NOT NULL,"
+    " n INTEGER NOT NULL, receipt TEXT NOT NULL, PRIMARY KEY (ledger_id, n))"
+)
 #: How many ledgers a store remembers for `SQLStore.update`.
 _REMEMBERED: Final = 64
 
@@ -80,6 +97,26 @@ _CREATE: Final = (
 _INSERT: Final = (
     "INSERT INTO consentkit_entries (ledger_id, seq, prev, digest, event)"
     " VALUES (?, ?, ?, ?, ?)"
+)
+#: Takes the ledger's head row for the transaction (PostgreSQL locks it until
+#: the end; SQLite holds the write lock already): writers of receipts to one
+#: ledger take turns.  No row changed: no ledger.
+_TAKE_HEAD: Final = "UPDATE consentkit_heads SET length = length WHERE ledger_id = ?"
+_DIGEST_AT: Final = (
+    "SELECT digest FROM consentkit_entries WHERE ledger_id = ? AND seq = ?"
+)
+_SAME_RECEIPT: Final = (
+    "SELECT count(*) FROM consentkit_receipts WHERE ledger_id = ? AND receipt = ?"
+)
+_COUNT_RECEIPTS: Final = "SELECT count(*) FROM consentkit_receipts WHERE ledger_id = ?"
+_ADD_RECEIPT: Final = (
+    "INSERT INTO consentkit_receipts (ledger_id, n, receipt) VALUES (?, ?, ?)"
+)
+#: A ledger's head row and its receipts in the order added; no row: no ledger.
+_RECEIPTS: Final = (
+    "SELECT h.ledger_id, r.n, r.receipt FROM consentkit_heads h"
+    " LEFT JOIN consentkit_receipts r ON r.ledger_id = h.ledger_id"
+    " WHERE h.ledger_id = ? ORDER BY r.n"
 )
 _encode_string: Final = json.encoder.encode_basestring_ascii
 
@@ -118,6 +155,30 @@ def check_id(ledger_id: object) -> str:
     if problem is not None:
         raise ValueError(f"ledger_id: {problem}")
     return ledger_id
+
+
+def upgrade(tx: Transaction, where: str) -> None:
+    """Check the schema version; bring a store of an older version up to date.
+
+    A store of version 1 gets the receipts table and version 2, inside the
+    caller's transaction: either both happen or neither.  Any other version
+    is refused and left as it is.
+
+    Raises:
+        StoreError: Naming the version found.
+    """
+    found = tx.all("SELECT version FROM consentkit_version")
+    if found == [(SCHEMA_VERSION,)]:
+        return
+    if len(found) == 1 and found[0][0] in _UPGRADES:
+        tx.execute(RECEIPTS_TABLE)
+        tx.execute("UPDATE consentkit_version SET version = ?", (SCHEMA_VERSION,))
+        return
+    shown = ", ".join(f"`{row[0]!r}`" for row in found) or "none"
+    raise StoreError(
+        f"{where}: store schema version {shown}; this consentkit reads version "
+        f"{SCHEMA_VERSION} and upgrades version 1"
+    )
 
 
 def _json_text(value: Any) -> str:
@@ -382,6 +443,91 @@ class SQLStore:
                 ) from None
         self._remember(ledger_id, ledger)
 
+    # -- receipts ------------------------------------------------------------
+
+    def add_receipt(self, ledger_id: str, receipt: Receipt) -> None:
+        """Keep `receipt` beside the stored ledger it acknowledges.
+
+        The receipt must bind the stored ledger: the ledger holds the entry it
+        acknowledges, with the digest it names (`check_binding`; no keys are
+        needed and its signature is not verified, that is
+        `consentkit.signing`'s).  A receipt already kept is not kept twice.
+
+        Raises:
+            UnknownLedger: The store holds no ledger of that id.
+            SignatureError: The receipt does not bind the stored ledger
+                (``problem`` is `BEYOND_END` or `OTHER_HEAD`; the message
+                names the party and the entry); nothing is written.
+            TypeError: `receipt` is not a `Receipt`.
+            TamperedLedger: The stored ledger does not hold.
+            StoreError: The database cannot be written.
+        """
+        check_id(ledger_id)
+        if not isinstance(receipt, Receipt):
+            raise TypeError(f"receipt: must be a Receipt, got {v.show(receipt)}")
+        ledger = self._current(ledger_id, missing_ok=False)
+        try:
+            check_binding(receipt, ledger)
+        except SignatureError as error:
+            raise SignatureError(
+                f"ledger `{ledger_id}`: {error}", error.problem
+            ) from None
+        text = canonical_trusted(to_dict(receipt)).decode("utf-8")
+        with self._transaction(write=True) as tx:
+            if not tx.execute(_TAKE_HEAD, (ledger_id,)):
+                raise UnknownLedger(ledger_id)
+            # Entries never change; this catches a store edited meanwhile.
+            if tx.one(_DIGEST_AT, (ledger_id, receipt.seq)) != (receipt.head,):
+                raise TamperedLedger(
+                    receipt.seq,
+                    "changed in the store while a receipt for it was added",
+                    path=f"entries[{receipt.seq}]",
+                )
+            if tx.one(_SAME_RECEIPT, (ledger_id, text)) != (0,):
+                return
+            (count,) = tx.one(_COUNT_RECEIPTS, (ledger_id,)) or (0,)
+            try:
+                tx.insert(_ADD_RECEIPT, [(ledger_id, count, text)])
+            except Duplicate:
+                raise StoreError(
+                    f"{self.where}: receipt {count} of ledger `{ledger_id}` is "
+                    "stored already: the store's receipts were edited"
+                ) from None
+
+    def receipts(self, ledger_id: str) -> tuple[Receipt, ...]:
+        """The receipts kept beside a ledger, in the order they were added.
+
+        Each is read strictly, as `consentkit.loads` reads a `receipt`; their
+        signatures are not verified (`consentkit.signing.audit` does that).
+
+        Raises:
+            UnknownLedger: The store holds no ledger of that id.
+            DecodeError: A row does not hold a valid receipt (``receipts[2]``).
+            StoreError: The database cannot be read.
+        """
+        check_id(ledger_id)
+        with self._transaction(write=False) as tx:
+            found = tx.all(_RECEIPTS, (ledger_id,))
+        if not found:
+            raise UnknownLedger(ledger_id)
+        kept: list[Receipt] = []
+        for index, (_, n, text) in enumerate(
+            row for row in found if row[1] is not None
+        ):
+            path = f"receipts[{index}]"
+            if n != index or not isinstance(text, str):
+                raise DecodeError(
+                    [(path, f"row {v.show(n)} is not the receipt stored there")]
+                )
+            try:
+                data = _parse(text, 4 * len(text))
+            except DecodeError as error:
+                raise DecodeError(
+                    [(path, message) for _, message in error.problems]
+                ) from None
+            kept.append(decode(Receipt, data, path))
+        return tuple(kept)
+
     def update(
         self, ledger_id: str, fn: Callable[[Ledger], Ledger], *, retries: int = 10
     ) -> Ledger:
@@ -440,8 +586,14 @@ class SQLStore:
             while len(seen) > _REMEMBERED:
                 seen.popitem(last=False)
 
-    def _current(self, ledger_id: str, *, rehash: bool = True) -> Ledger:
-        """The ledger as stored now: the one remembered, brought up to date."""
+    def _current(
+        self, ledger_id: str, *, rehash: bool = True, missing_ok: bool = True
+    ) -> Ledger:
+        """The ledger as stored now: the one remembered, brought up to date.
+
+        An unknown id is an empty ledger, or with `missing_ok` false
+        `UnknownLedger`.
+        """
         with self._seen_lock:
             seen = self._seen.get(ledger_id)
         if seen is not None:
@@ -452,6 +604,8 @@ class SQLStore:
         try:
             return self.load(ledger_id)
         except UnknownLedger:
+            if not missing_ok:
+                raise
             return Ledger()
 
     def _since(self, ledger_id: str, seen: Ledger, *, rehash: bool) -> Ledger:

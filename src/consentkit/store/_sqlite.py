@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from consentkit._errors import StoreError
-from consentkit.store._sql import SCHEMA_VERSION, Duplicate, SQLStore, closed
+from consentkit.store._sql import (
+    RECEIPTS_TABLE,
+    SCHEMA_VERSION,
+    Duplicate,
+    SQLStore,
+    closed,
+    upgrade,
+)
 
 __all__ = ["SQLiteStore"]
 
@@ -35,6 +42,7 @@ _TABLES: Final = (
         " seq INTEGER NOT NULL, prev TEXT, digest TEXT NOT NULL, event TEXT NOT NULL,"
         " PRIMARY KEY (ledger_id, seq)) WITHOUT ROWID"
     ),
+    RECEIPTS_TABLE,
 )
 _OURS: Final = (
     "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
@@ -107,12 +115,13 @@ class SQLiteStore(SQLStore):
             raise
 
     def _prepare(self) -> None:
-        """Check the schema version; on a new database, create the tables."""
+        """Check the schema version; create the tables, or bring them up to date."""
         with self._transaction(write=False) as tx:
             ours = (tx.one(_OURS) or (0,))[0]
             found = tx.all("SELECT version FROM consentkit_version") if ours else []
-        if ours:
-            _check_version(self.where, found)
+        if ours and found != [(SCHEMA_VERSION,)]:
+            with self._transaction(write=True) as tx:  # refuses, or upgrades
+                upgrade(tx, self.where)
         conn = self._connection()
         try:
             conn.execute("PRAGMA journal_mode = WAL")
@@ -123,9 +132,7 @@ class SQLiteStore(SQLStore):
             return
         with self._transaction(write=True) as tx:
             if (tx.one(_OURS) or (0,))[0]:  # another process created them first
-                _check_version(
-                    self.where, tx.all("SELECT version FROM consentkit_version")
-                )
+                upgrade(tx, self.where)
                 return
             for statement in _TABLES:
                 tx.execute(statement)
@@ -185,18 +192,3 @@ def _reason(error: sqlite3.Error) -> str:
     if text == "file is not a database":
         return "not a SQLite database"
     return text
-
-
-def _check_version(where: str, found: list[tuple[Any, ...]]) -> None:
-    """Refuse a database whose tables are of another schema version.
-
-    Raises:
-        StoreError: Naming the version found.
-    """
-    if found == [(SCHEMA_VERSION,)]:
-        return
-    shown = ", ".join(f"`{row[0]!r}`" for row in found) or "none"
-    raise StoreError(
-        f"{where}: store schema version {shown}; this consentkit reads version "
-        f"{SCHEMA_VERSION} only"
-    )
