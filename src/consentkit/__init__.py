@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
     from consentkit._importers import read_kinklist, read_preferences_csv
     from consentkit._ledger import Ledger
-    from consentkit._lint import lint
+    from consentkit._lint import lint, lint_preferences
     from consentkit._plan import Plan, Step
     from consentkit._preferences import (
         Comparison,
@@ -137,6 +137,7 @@ _EXPORTS: dict[str, str] = {
     "Ledger": "consentkit._ledger",
     "diff": "consentkit._diff",
     "lint": "consentkit._lint",
+    "lint_preferences": "consentkit._lint",
     "Plan": "consentkit._plan",
     "Change": "consentkit._reports",
     "Effect": "consentkit._reports",
@@ -265,6 +266,7 @@ __all__ = [
     "from_dict",
     "json_schema",
     "lint",
+    "lint_preferences",
     "loads",
     "open_store",
     "read_kinklist",

@@ -1,4 +1,4 @@
-"""Lint terms before anyone accepts them (SPEC 6.5): CK401-CK414.
+"""Lint terms before anyone accepts them (SPEC 6.5): CK401-CK414; lists: CK415.
 
 Lint reads only the terms, the catalog, the coverage questions the engine's
 rules ask too (`consentkit._coverage`) and, given a ledger, the standing
@@ -25,6 +25,7 @@ from consentkit._coverage import (
     taken,
     usable,
 )
+from consentkit._preferences import POSITIVE, Preference, Preferences, Rating
 from consentkit._reports import LINT_CODES, LintFinding, LintReport
 from consentkit._serialize import digest
 from consentkit._terms import (
@@ -48,7 +49,7 @@ from consentkit._text import one_line
 if TYPE_CHECKING:
     from consentkit._ledger import Ledger
 
-__all__ = ["lint"]
+__all__ = ["lint", "lint_preferences"]
 
 
 def _finding(
@@ -647,3 +648,118 @@ def lint(
         if not isinstance(ledger, Ledger):
             raise TypeError(f"ledger must be a `Ledger`, got `{type(ledger).__name__}`")
     return _Lint(terms, catalog, ledger).run()
+
+
+def _shadowing(
+    entry: Preference, hard_nos: Sequence[tuple[str, Role | None]]
+) -> tuple[str, Role | None] | None:
+    """The party's own HARD_NO that a positive `entry` lies beneath, if any."""
+    if entry.rating not in POSITIVE:
+        return None
+    for activity, role in hard_nos:
+        if (activity, role) == (entry.activity, entry.role):
+            continue
+        if (role is None or role is entry.role) and covers(activity, entry.activity):
+            return activity, role
+    return None
+
+
+def lint_preferences(
+    preferences: Preferences, catalog: Catalog | None = None
+) -> LintReport:
+    """Check a preference list before it is compared or drafted (SPEC 6.5).
+
+    CK401 for an entry on an activity the catalog lacks (with the nearest
+    ids as a hint), CK415 for a positive rating beneath the party's own
+    HARD_NO — the hard no wins, so the yes can never count — and CK409 for a
+    list rated against another catalog or version.  Paths point into the
+    ``preferences`` document (``entries[3].activity``).
+
+    Args:
+        preferences: One party's list.
+        catalog: The catalog to read activities from (default: the shipped one).
+
+    Returns:
+        The findings, sorted by code and then by path.
+
+    Raises:
+        TypeError: An argument is of the wrong kind.
+
+    Example:
+        >>> from consentkit import Preference, Preferences, lint_preferences
+        >>> prefs = Preferences(party="bo", entries=[
+        ...     Preference(activity="impact", role=None, rating="hard_no"),
+        ...     Preference(activity="impact.crop", role="receive", rating="yes"),
+        ...     Preference(activity="impact.floging", role="receive", rating="yes"),
+        ... ])
+        >>> [(f.code, f.path) for f in lint_preferences(prefs)]
+        [('CK401', 'entries[2].activity'), ('CK415', 'entries[1].rating')]
+    """
+    if not isinstance(preferences, Preferences):
+        raise TypeError(
+            f"lint_preferences needs `Preferences`, got `{type(preferences).__name__}`"
+        )
+    if catalog is None:
+        catalog = default_catalog()
+    elif not isinstance(catalog, Catalog):
+        raise TypeError(f"catalog must be a `Catalog`, got `{type(catalog).__name__}`")
+    found: list[LintFinding] = []
+    party = one_line(preferences.party)
+    ids = [a.id for a in catalog.activities]
+    hard_nos = [
+        (entry.activity, entry.role)
+        for entry in preferences.entries
+        if entry.rating is Rating.HARD_NO
+    ]
+    for i, entry in enumerate(preferences.entries):
+        if entry.activity not in catalog:
+            found.append(
+                _finding(
+                    "CK401",
+                    f"{party} rates `{entry.activity}`, which is not in catalog "
+                    f"`{one_line(catalog.name)}`: compare and draft_terms refuse "
+                    "the list until it is corrected",
+                    f"entries[{i}].activity",
+                    (),
+                    _did_you_mean(
+                        entry.activity,
+                        ids,
+                        "use an activity of the catalog (`consentkit catalog`)",
+                    ),
+                )
+            )
+            continue
+        shadow = _shadowing(entry, hard_nos)
+        if shadow is not None:
+            activity, role = shadow
+            where = "any role" if role is None else f"role `{role.value}`"
+            found.append(
+                _finding(
+                    "CK415",
+                    f"{party} rates `{entry.activity}` {entry.rating.value} as "
+                    f"`{entry.role.value if entry.role else 'any'}`, beneath their "
+                    f"own hard no on `{activity}` in {where}: the hard no wins, so "
+                    "this rating never counts",
+                    f"entries[{i}].rating",
+                    (),
+                    f"remove the rating, or narrow the hard no on `{activity}`",
+                )
+            )
+    if (preferences.catalog, preferences.catalog_version) != (
+        catalog.name,
+        catalog.version,
+    ):
+        path = "catalog" if preferences.catalog != catalog.name else "catalog_version"
+        found.append(
+            _finding(
+                "CK409",
+                f"{party}'s list was rated against catalog "
+                f"`{one_line(preferences.catalog)}` version "
+                f"{preferences.catalog_version}, linted against "
+                f"`{one_line(catalog.name)}` version {catalog.version}",
+                path,
+                (),
+                "rate the list again against this catalog",
+            )
+        )
+    return LintReport(findings=tuple(found))

@@ -26,17 +26,27 @@ __all__ = ["register"]
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from consentkit._documents import dumps  # noqa: PLC0415  # keeps start-up fast
-    from consentkit._lint import lint  # noqa: PLC0415
+    from consentkit._documents import dumps, kind_of  # noqa: PLC0415  # fast start-up
+    from consentkit._lint import lint, lint_preferences  # noqa: PLC0415
+    from consentkit._preferences import Preferences  # noqa: PLC0415
     from consentkit._reports import Severity  # noqa: PLC0415
+    from consentkit._terms import Terms  # noqa: PLC0415
 
-    readers = [lambda: load(args.terms, "terms")]
+    readers = [lambda: load(args.terms, None)]
     if args.ledger is not None:
         readers.append(lambda: read_ledger(args))
     found = read_all(*readers)
-    terms = cast("Terms", found[0])
     ledger = cast("Ledger", found[1]) if len(found) > 1 else None
-    report = lint(terms, ledger=ledger)
+    document = found[0]
+    if isinstance(document, Preferences) and ledger is None:
+        report = lint_preferences(document)
+    elif isinstance(document, Terms):
+        report = lint(document, ledger=ledger)
+    else:
+        wanted = "`terms`" if ledger is not None else "`terms` or `preferences`"
+        raise BadInput(
+            [f"{args.terms}: kind: must be {wanted}, got `{kind_of(document)}`"]
+        )
     out(dumps(report) if args.format == "json" else report.explain(args.terms))
     failing = report.at_least(Severity(args.fail_level))
     return EXIT_DENY if failing else EXIT_ALLOW
@@ -77,7 +87,11 @@ def register(commands: Commands) -> None:
         "  consentkit lint terms.json --ledger ledger.json --fail-level warning\n"
         "  consentkit lint terms.json --format json",
     )
-    lint.add_argument("terms", metavar="TERMS", help="a `terms` document")
+    lint.add_argument(
+        "terms",
+        metavar="TERMS",
+        help="a `terms` document (or a `preferences` list: CK401, CK409, CK415)",
+    )
     add_ledger_source(lint, required=False)
     lint.add_argument(
         "--format",
