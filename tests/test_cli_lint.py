@@ -127,7 +127,9 @@ def test_lint_bad_input_is_exit_2_one_line_each(
     ]
     code, _, err = run(capsys, "lint", "ledger-as-terms.json")
     assert code == 2
-    assert err == ["ledger-as-terms.json: kind: expected `terms`, got `ledger`"]
+    assert err == [
+        "ledger-as-terms.json: kind: expected `terms` or `preferences`, got `ledger`"
+    ]
 
 
 def test_diff_text_and_exit_codes(

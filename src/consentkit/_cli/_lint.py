@@ -45,7 +45,7 @@ def _lint(args: argparse.Namespace) -> int:
     else:
         wanted = "`terms`" if ledger is not None else "`terms` or `preferences`"
         raise BadInput(
-            [f"{args.terms}: kind: must be {wanted}, got `{kind_of(document)}`"]
+            [f"{args.terms}: kind: expected {wanted}, got `{kind_of(document)}`"]
         )
     out(dumps(report) if args.format == "json" else report.explain(args.terms))
     failing = report.at_least(Severity(args.fail_level))
