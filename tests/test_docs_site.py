@@ -15,6 +15,7 @@ import consentkit
 import consentkit.rules
 import consentkit.testing
 from consentkit._cli import parser
+from consentkit._reports import LINT_CODES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 MODULES = (consentkit, consentkit.rules, consentkit.testing)
@@ -111,3 +112,13 @@ def test_each_example_report_is_shown(site: Path) -> None:
         assert (site / "_images" / f"{name}.png").exists() or (
             site / "_static" / "reports" / f"{name}.png"
         ).exists()
+
+
+def test_the_lint_code_table_lists_every_lint_code(site: Path) -> None:
+    """Each lint code, with its name and severity, is in the generated table."""
+    page = (site / "reference" / "codes.html").read_text("utf-8")
+    text = re.sub(r"<[^>]+>", "", page)
+    assert len(LINT_CODES) >= 15
+    for code, (name, severity, _) in LINT_CODES.items():
+        row = re.search(rf"{code}\s+{re.escape(name)}\s+{severity.value}\s", text)
+        assert row is not None, code

@@ -2,8 +2,9 @@
 
 ``consentkit-cli`` documents every command of ``consentkit._cli.parser()``
 with its options and exit codes; ``consentkit-codes`` tabulates the rule
-codes of `consentkit.rules.CODES`.  Commands and codes added later appear
-without editing the pages.
+codes of `consentkit.rules.CODES`, and ``consentkit-lint-codes`` the lint
+codes of ``consentkit._reports.LINT_CODES``.  Commands and codes added later
+appear without editing the pages.
 """
 
 from __future__ import annotations
@@ -103,6 +104,25 @@ class CliReference(SphinxDirective):
         return list(container.children)
 
 
+def _table(
+    directive: SphinxDirective,
+    header: tuple[str, ...],
+    widths: str,
+    rows: list[tuple[str, ...]],
+    source: str,
+) -> list[nodes.Node]:
+    """An RST list-table of `rows` under `header`, parsed in `directive`."""
+    lines = [".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", ""]
+    for row in (header, *rows):
+        lines += [f"   * - {row[0]}", *(f"     - {cell}" for cell in row[1:])]
+    container = nodes.section()
+    container.document = directive.state.document
+    nested_parse_with_titles(
+        directive.state, StringList(_rst(lines), source=source), container
+    )
+    return list(container.children)
+
+
 class CodeTable(SphinxDirective):
     """The rule codes: code, rule name, verdict and what it means."""
 
@@ -113,32 +133,36 @@ class CodeTable(SphinxDirective):
         """Generate the table from `consentkit.rules.CODES`."""
         from consentkit.rules import CODES  # noqa: PLC0415
 
-        lines = [
-            ".. list-table::",
-            "   :header-rows: 1",
-            "   :widths: 10 20 15 55",
-            "",
-            "   * - code",
-            "     - rule",
-            "     - verdict",
-            "     - meaning",
+        rows = [
+            (
+                f"``{code}``",
+                f"``{rule}``",
+                verdict.name if verdict is not None else "advice",
+                meaning,
+            )
+            for code, (rule, verdict, meaning) in sorted(CODES.items())
         ]
-        for code, (rule, verdict, meaning) in sorted(CODES.items()):
-            word = verdict.name if verdict is not None else "advice"
-            lines += [
-                f"   * - ``{code}``",
-                f"     - ``{rule}``",
-                f"     - {word}",
-                f"     - {meaning}",
-            ]
-        container = nodes.section()
-        container.document = self.state.document
-        nested_parse_with_titles(
-            self.state,
-            StringList(_rst(lines), source="consentkit.rules.CODES"),
-            container,
-        )
-        return list(container.children)
+        header = ("code", "rule", "verdict", "meaning")
+        return _table(self, header, "10 20 15 55", rows, "consentkit.rules.CODES")
+
+
+class LintCodeTable(SphinxDirective):
+    """The lint codes: code, stable name, severity and when it applies."""
+
+    has_content = False
+    option_spec: ClassVar[dict[str, Any]] = {}
+
+    def run(self) -> list[nodes.Node]:
+        """Generate the table from ``consentkit._reports.LINT_CODES``."""
+        from consentkit._reports import LINT_CODES  # noqa: PLC0415
+
+        rows = [
+            (f"``{code}``", f"``{name}``", severity.value, meaning)
+            for code, (name, severity, meaning) in sorted(LINT_CODES.items())
+        ]
+        header = ("code", "name", "severity", "when")
+        source = "consentkit._reports.LINT_CODES"
+        return _table(self, header, "10 25 10 55", rows, source)
 
 
 #: The modules documented, in order: a name is documented under the first
@@ -229,4 +253,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("consentkit-api", ApiReference)
     app.add_directive("consentkit-cli", CliReference)
     app.add_directive("consentkit-codes", CodeTable)
+    app.add_directive("consentkit-lint-codes", LintCodeTable)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
