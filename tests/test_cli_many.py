@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sysconfig
 from datetime import datetime, timezone
@@ -14,6 +15,7 @@ import pytest
 
 import consentkit as ck
 from consentkit._cli import main
+from consentkit.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -224,9 +226,39 @@ BAD_LINES: list[tuple[str, str, str]] = [
         "plan.json: kind: ",
     ),
     (
-        "store",
-        '{"store": "postgresql://db/consent", "id": "ann-bo", "plan": "plan.json"}',
-        "`store` lines read a ledger from a ledger store",
+        "missing-store",
+        '{"store": "nope.db", "id": "ann-bo", "plan": "plan.json"}',
+        "nope.db: no such store file",
+    ),
+    (
+        "missing-store-url",
+        '{"store": "sqlite:///nope.db", "id": "ann-bo", "plan": "plan.json"}',
+        "nope.db: no such store file",
+    ),
+    (
+        "unknown-id",
+        '{"store": "store.db", "id": "cy-di", "plan": "plan.json"}',
+        "`cy-di`",
+    ),
+    (
+        "tampered-stored-ledger",
+        '{"store": "store.db", "id": "tampered", "plan": "plan.json"}',
+        "store.db `tampered`: tampered ledger: ",
+    ),
+    (
+        "unknown-scheme",
+        '{"store": "mysql://db/consent", "id": "ann-bo", "plan": "plan.json"}',
+        "unknown scheme `mysql`",
+    ),
+    (
+        "store-not-a-database",
+        '{"store": "plan.json", "id": "ann-bo", "plan": "plan.json"}',
+        "plan.json",
+    ),
+    (
+        "store-and-ledger",
+        '{"store": "store.db", "id": "ann-bo", "ledger": "ledger.json"}',
+        "unknown key `ledger`",
     ),
 ]
 
@@ -240,6 +272,16 @@ def folder(tmp_path: Path) -> Path:
     document = json.loads((source / "ledger.json").read_text("utf-8"))
     document["data"]["entries"][1]["event"]["at"] = "2026-03-06T18:00:01Z"
     _write(tmp_path, "tampered.json", json.dumps(document))
+    ledger = ck.loads((source / "ledger.json").read_text("utf-8"), "ledger")
+    with open_store(tmp_path / "store.db") as store:
+        store.append("ann-bo", ledger, None)
+        store.append("tampered", ledger, None)
+    with sqlite3.connect(tmp_path / "store.db") as raw:
+        raw.execute(
+            "UPDATE consentkit_entries SET prev = NULL"
+            " WHERE ledger_id = 'tampered' AND seq = 1"
+        )
+    raw.close()
     return tmp_path
 
 
@@ -396,3 +438,78 @@ def test_jobs_start_that_many_processes_at_most(
     assert run(folder, [good] * 3, "--jobs", "4", capsys=capsys) == one
     assert run(folder, [good] * 6, "--jobs", "4", capsys=capsys)[0] == one[0]
     assert asked == [3, 4]
+
+
+def stored(store: str, ledger_id: str, plan: str) -> str:
+    """A manifest line reading its ledger from a store."""
+    return json.dumps({"store": store, "id": ledger_id, "plan": plan})
+
+
+def test_a_stored_ledger_is_checked_as_its_file_is(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store line gives the same decision as the line naming the ledger's file."""
+    by_file = line("ledger.json", "plan.json")
+    code, out, err = run(
+        folder,
+        [
+            by_file,
+            stored("store.db", "ann-bo", "plan.json"),
+            stored("sqlite:///store.db", "ann-bo", "plan.json"),
+            stored(f"sqlite:///{folder / 'store.db'}", "ann-bo", "plan.json"),
+            stored(str(folder / "store.db"), "ann-bo", "plan.json"),
+        ],
+        capsys=capsys,
+    )
+    assert (code, err) == (EXIT[verdict_of("first-session")], "")
+    printed = [json.loads(text) for text in out.splitlines()]
+    assert [p["line"] for p in printed] == [1, 2, 3, 4, 5]
+    assert all(p["decision"] == printed[0]["decision"] for p in printed)
+
+
+def test_a_relative_store_is_found_from_the_manifest_not_the_working_folder(
+    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SQLite store's relative path is read from the manifest's folder."""
+    inner = folder / "plans"
+    inner.mkdir()
+    _write(inner, "plan.json", (folder / "plan.json").read_text("utf-8"))
+    monkeypatch.chdir(folder)  # where `plan.json` and `store.db` also are
+    for store in ["../store.db", "sqlite:///../store.db"]:
+        code, out, err = run(
+            inner, [stored(store, "ann-bo", "plan.json")], capsys=capsys
+        )
+        assert (code, err) == (0, "")
+        assert json.loads(out)["verdict"] == "allow"
+    code, out, err = run(
+        inner, [stored("store.db", "ann-bo", "plan.json")], capsys=capsys
+    )
+    assert (code, out) == (2, "")
+    assert "no such store file" in err
+
+
+def test_a_missing_store_is_not_created(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store line naming no file is bad input and leaves no empty store behind."""
+    code, out, err = run(
+        folder, [stored("new.db", "ann-bo", "plan.json")], capsys=capsys
+    )
+    assert (code, out) == (2, "")
+    assert f"{folder / 'manifest.jsonl'}:1: " in err
+    assert not (folder / "new.db").exists()
+
+
+def test_store_lines_and_file_lines_mix_with_jobs(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Store lines and file lines together give the same output on two processes."""
+    lines = [
+        stored("store.db", "ann-bo", "plan.json"),
+        line("ledger.json", "plan.json"),
+    ] * 3
+    one = run(folder, lines, capsys=capsys)
+    two = run(folder, lines, "--jobs", "2", capsys=capsys)
+    assert one == two
+    assert one[0] == 0
+    assert len(one[1].splitlines()) == len(lines)

@@ -128,8 +128,9 @@ class Inline(Executor):
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         """Pickle the call, run it, and return its future."""
-        self.calls.append(args)
         fn, args = pickle.loads(pickle.dumps((fn, args)))  # noqa: S301  # our own bytes
+        # What the chunk carries: the engine, its ledgers and its tasks.
+        self.calls.append(pickle.loads(args[0]))  # noqa: S301  # our own bytes
         future: Future[T] = Future()
         if self.fail is not None:
             future.set_exception(self.fail)
@@ -314,16 +315,27 @@ DENIED = ck.Finding(
 
 
 class Liar(Executor):
-    """An executor whose chunks come back with the wrong answers."""
+    """An executor whose chunks come back with the wrong answers (pickled, or as is)."""
 
-    def __init__(self, answer: object) -> None:
-        self.answer = answer
+    def __init__(self, answer: object, *, raw: bool = False) -> None:
+        self.answer = answer if raw else pickle.dumps(answer)
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         """Return `answer` instead of running the call."""
         future: Future[Any] = Future()
         future.set_result(self.answer)
         return future
+
+
+@pytest.mark.parametrize(
+    "answer", [None, [], "answers", b"not a pickle", pickle.dumps([])[:-1]]
+)
+def test_chunks_that_do_not_come_back_as_pickled_answers_are_refused(
+    answer: object,
+) -> None:
+    """A chunk that comes back as anything but a pickle's bytes raises TypeError."""
+    with pytest.raises(TypeError, match=r"^executor: a chunk of 1 pairs came back"):
+        ck.check_many([(_step(0), ck.Ledger())], executor=Liar(answer, raw=True))
 
 
 @pytest.mark.parametrize(
@@ -382,10 +394,10 @@ def test_answers_hold_the_callers_own_steps() -> None:
 
 def test_equal_findings_travel_once_per_chunk() -> None:
     """Equal findings of a chunk's answers are one object, so they are pickled once."""
-    from consentkit._many import check_chunk  # noqa: PLC0415
+    from consentkit._many import decide_chunk  # noqa: PLC0415
 
     ledger = ck.Ledger()
-    sent = check_chunk(ck.Engine(), [ledger], tuple((_step(n), 0) for n in range(5)))
+    sent = decide_chunk(ck.Engine(), [ledger], tuple((_step(n), 0) for n in range(5)))
     findings = [one[1] for one in sent]
     assert all(findings)
     assert all(

@@ -219,6 +219,62 @@ def test_an_unpickled_catalog_answers_every_lookup_alike(catalog: ck.Catalog) ->
             assert copied.descendants(key) == catalog.descendants(key)
 
 
+def test_the_default_catalog_pickles_by_reference() -> None:
+    """The very default catalog comes back as itself; an equal copy of it by value."""
+    default = ck.default_catalog()
+    for copied in copies(default):
+        assert copied is default
+        assert copied == default
+    assert len(pickle.dumps(default)) < 100
+    twin = ck.Catalog(
+        name=default.name, version=default.version, activities=default.activities
+    )
+    for copied in copies(twin):
+        assert copied is not default
+        assert copied == twin == default
+        assert copied.risk_tags("impact") == default.risk_tags("impact")
+
+
+def test_an_unpickled_default_catalog_is_the_default_of_another_process() -> None:
+    """In a fresh process, the default catalog unpickles as that process's own."""
+    code = (
+        "import pickle, sys, consentkit as ck; "
+        "found = pickle.loads(sys.stdin.buffer.read()); "
+        "print(found is ck.default_catalog(), found.name, len(found))"
+    )
+    done = subprocess.run(  # noqa: S603  # this Python, our own code
+        [sys.executable, "-c", code],
+        input=pickle.dumps(ck.default_catalog()),
+        capture_output=True,
+        check=True,
+    )
+    default = ck.default_catalog()
+    assert done.stdout.decode().split() == ["True", default.name, str(len(default))]
+
+
+def test_the_default_engine_pickles_by_reference() -> None:
+    """An engine like the default one comes back as the shared default engine."""
+    from consentkit._engine import default_engine  # noqa: PLC0415
+
+    step = ck.Step(actor="a", recipient="b", activity="impact", intensity=3, at=AT)
+    for engine in (ck.Engine(), ck.Engine(catalog=ck.default_catalog())):
+        for copied in copies(engine):
+            assert copied is default_engine()
+            assert copied.check(step, ck.Ledger()) == engine.check(step, ck.Ledger())
+    own = ck.Engine(
+        catalog=ck.Catalog(
+            name="default", version=1, activities=ck.default_catalog().activities
+        )
+    )
+    others = [ck.Engine(house=ck.HouseRules(banned_tags={"breath"})), own]
+    for engine in others:
+        for copied in copies(engine):
+            assert copied is not default_engine()
+            assert copied.catalog == engine.catalog
+            assert copied.house == engine.house
+    assert copies(others[0])[0].catalog is ck.default_catalog()
+
+
 def test_built_in_rules_pickle_by_reference() -> None:
     """Each built-in rule comes back as the very same rule, by every protocol."""
     for rule in DEFAULT_RULES:

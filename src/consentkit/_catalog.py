@@ -6,7 +6,7 @@ import functools
 import json
 from collections.abc import Iterable, Iterator
 from importlib import resources
-from typing import Any
+from typing import Any, SupportsIndex
 
 import attrs
 
@@ -140,6 +140,14 @@ class Catalog:
     # lookup tables derived from them are rebuilt when it is unpickled.
     def __getstate__(self) -> tuple[str, int, tuple[Activity, ...]]:
         return (self.name, self.version, self.activities)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+        # The very catalog `default_catalog()` returns travels by reference,
+        # as a call of `default_catalog` where it lands: a few bytes instead
+        # of every activity, and the one shared catalog there too.
+        if self is default_catalog():
+            return (default_catalog, ())
+        return super().__reduce_ex__(protocol)
 
     def __setstate__(self, state: tuple[str, int, tuple[Activity, ...]]) -> None:
         name, version, activities = state

@@ -193,6 +193,20 @@ class PlanDecision:
         default=(), converter=v.to_tuple, validator=v.instances(Finding)
     )
 
+    @classmethod
+    def trusted(
+        cls,
+        verdict: Verdict,
+        decisions: tuple[Decision, ...],
+        findings: tuple[Finding, ...],
+    ) -> PlanDecision:
+        """Build a plan's decision from values already checked, skipping validation."""
+        decision = object.__new__(cls)
+        object.__setattr__(decision, "verdict", verdict)
+        object.__setattr__(decision, "decisions", decisions)
+        object.__setattr__(decision, "findings", findings)
+        return decision
+
     @property
     def allowed(self) -> bool:
         """Whether every step is ALLOW."""

@@ -42,7 +42,7 @@ from consentkit.rules._base import rule_error
 from consentkit.rules._consent import basis as consent_basis
 from consentkit.rules._overlaps import PlanOverlaps
 
-__all__ = ["Engine", "check", "check_many", "check_plan", "envelope"]
+__all__ = ["Engine", "check", "check_many", "check_plan", "default_engine", "envelope"]
 
 
 class Engine:
@@ -96,6 +96,11 @@ class Engine:
     def __reduce__(self) -> tuple[Any, ...]:
         # SPEC 3.5: an engine travels as its catalog, custom rules and house
         # rules; what it derives from them is rebuilt where it lands.
+        # The default engine (default catalog, no custom or house rules)
+        # travels by reference, as a call giving the shared default engine
+        # where it lands, whose caches stay warm from one chunk to the next.
+        if not self.rules and self.house is None and self.catalog is default_catalog():
+            return (default_engine, ())
         return (Engine, (self.catalog, self.rules, self.house))
 
     # -- deciding --------------------------------------------------------
@@ -353,11 +358,19 @@ def _findings(found: Iterable[Finding]) -> list[Finding]:
 _default: Engine | None = None
 
 
-def _engine() -> Engine:
+def default_engine() -> Engine:
+    """The default engine, built on first use and shared (`check`, `check_many`).
+
+    An engine with the default catalog and neither custom nor house rules
+    unpickles as this very engine (SPEC 3.5).
+    """
     global _default  # noqa: PLW0603  # built once, on first use
     if _default is None:
         _default = Engine()
     return _default
+
+
+_engine = default_engine
 
 
 def check(step: Step, ledger: Ledger) -> Decision:

@@ -35,6 +35,7 @@ from consentkit._events import (
     unhandled,
 )
 from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
+from consentkit._pickling import unpickled
 from consentkit._serialize import digest, to_dict
 from consentkit._state import ConsentState, History, negotiation_of
 from consentkit._terms import Limit, LimitKind, Terms
@@ -427,7 +428,7 @@ def _pickled(core: _Core, n: int) -> bytes:
 
 def _unpickle(data: bytes) -> Ledger:
     """The ledger that `_pickled` wrote; a fresh lock, the times read off again."""
-    entries, history = pickle.loads(data)  # noqa: S301  # our own bytes (SPEC 3.5)
+    entries, history = unpickled(data)
     core = _Core()
     core.entries = entries
     core.times = [entry.event.at for entry in entries]

@@ -10,24 +10,31 @@ An answer travels back in a compact form: without the steps, which the
 caller already holds, and with equal findings sent once per chunk (a
 platform's refusals repeat).  It is rebuilt here around the caller's own
 steps, and anything that is not such an answer is refused.
+
+A chunk and its answers travel as bytes pickled here and there, and are
+unpickled with the cycle collector paused (`unpickled`): tens of thousands
+of small records come back at once, and the executor would otherwise
+unpickle them with the collector walking the heap every 700 of them.
 """
 
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from consentkit import _validate as v
 from consentkit._decision import Decision, Finding, PlanDecision, Verdict, worst
 from consentkit._ledger import Ledger
+from consentkit._pickling import unpickled
 from consentkit._plan import Plan, Step
 
 if TYPE_CHECKING:
     from consentkit._engine import Engine
 
-__all__ = ["check_chunk", "check_many"]
+__all__ = ["check_chunk", "check_many", "decide_chunk"]
 
 Pair: TypeAlias = "tuple[Plan | Step, Ledger]"
 Answer: TypeAlias = "Decision | PlanDecision"
@@ -60,24 +67,39 @@ def check_many(
             f"executor: must be a `concurrent.futures.Executor`, got {v.show(executor)}"
         )
     chunks = _chunks(pairs, size)
-    futures: list[Future[list[SentDecision | SentPlan]]] = [
-        executor.submit(check_chunk, engine, ledgers, tasks)
+    futures: list[Future[bytes]] = [
+        executor.submit(
+            check_chunk,
+            pickle.dumps((engine, ledgers, tasks), protocol=pickle.HIGHEST_PROTOCOL),
+        )
         for _, ledgers, tasks in chunks
     ]
     answers: list[Answer | None] = [None] * len(pairs)
     try:
         for (positions, _, _), future in zip(chunks, futures, strict=True):
-            _gather(pairs, positions, future.result(), answers)
+            _gather(pairs, positions, _answers(future.result(), positions), answers)
     finally:
         for future in futures:
             future.cancel()
     return [_answered(answer) for answer in answers]
 
 
-def check_chunk(
+def check_chunk(chunk: bytes) -> bytes:
+    """Decide one chunk where the executor runs it; its answers, pickled.
+
+    Args:
+        chunk: The engine, the chunk's ledgers (each once) and its tasks,
+            pickled by `check_many` (pickle is for trusted peers, SPEC 3.5).
+    """
+    engine, ledgers, tasks = unpickled(chunk)
+    sent = decide_chunk(engine, ledgers, tasks)
+    return pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def decide_chunk(
     engine: Engine, ledgers: Sequence[Ledger], tasks: Tasks
 ) -> list[SentDecision | SentPlan]:
-    """Decide one chunk where the executor runs it; answers in their compact form.
+    """Decide one chunk; answers in their compact form.
 
     Args:
         engine: The engine, as it came.
@@ -85,10 +107,12 @@ def check_chunk(
         tasks: Each plan or step with the position of its ledger in `ledgers`.
     """
     shared: dict[Finding, Finding] = {}
+    sent_once: dict[SentDecision, SentDecision] = {}
 
     def send(decision: Decision) -> SentDecision:
         findings = tuple(shared.setdefault(f, f) for f in decision.findings)
-        return (decision.verdict, findings, decision.basis)
+        one = (decision.verdict, findings, decision.basis)
+        return sent_once.setdefault(one, one)
 
     sent: list[SentDecision | SentPlan] = []
     for what, index in tasks:
@@ -124,6 +148,25 @@ def _chunk_size(chunksize: object, count: int) -> int:
     return chunksize
 
 
+def _answers(found: object, positions: list[int]) -> object:
+    """A chunk's answers, unpickled from what came back.
+
+    Raises:
+        TypeError: What came back is not bytes, or not a pickle.
+    """
+    if not isinstance(found, bytes):
+        raise TypeError(
+            f"executor: a chunk of {len(positions)} pairs came back as {v.show(found)}"
+        )
+    try:
+        return unpickled(found)
+    except Exception:  # noqa: BLE001  # any unreadable pickle is the same refusal
+        raise TypeError(
+            f"executor: a chunk of {len(positions)} pairs came back as "
+            "bytes that are not its answers"
+        ) from None
+
+
 def _gather(
     pairs: list[Pair],
     positions: list[int],
@@ -139,40 +182,58 @@ def _gather(
         raise TypeError(
             f"executor: a chunk of {len(positions)} pairs came back as {v.show(found)}"
         )
+    # Equal step answers come back as one object: each is checked once.
+    checked: dict[int, bool] = {}
     for position, sent in zip(positions, found, strict=True):
         what = pairs[position][0]
-        answer = _plan(what, sent) if isinstance(what, Plan) else _step(what, sent)
+        if isinstance(what, Plan):
+            answer: Answer | None = _plan(what, sent, checked)
+        else:
+            answer = _step(what, sent, checked)
         if answer is None:
             raise TypeError(f"executor: items[{position}] came back as {v.show(sent)}")
         answers[position] = answer
 
 
-def _step(step: Step, sent: object) -> Decision | None:
-    """The decision on `step` that `sent` carries, or None when it carries none."""
-    # Exact types, checked cheaply: this runs once per step of every answer.
-    if type(sent) is not tuple or len(sent) != 3:
+def _step(step: Step, sent: object, checked: dict[int, bool]) -> Decision | None:
+    """The decision on `step` that `sent` carries, or None when it carries none.
+
+    `checked` says, by identity, which answers of the chunk were found good
+    or bad already (the chunk holds them, so identities stay theirs).
+    """
+    good = checked.get(id(sent))
+    if good is None:
+        good = checked[id(sent)] = _holds(sent)
+    if not good:
         return None
+    verdict, findings, basis = cast("SentDecision", sent)  # checked by _holds
+    return Decision.trusted(verdict, step, findings, basis)
+
+
+def _holds(sent: object) -> bool:
+    """Whether `sent` is a step's answer in its compact form that holds together."""
+    # Exact types, checked cheaply: this runs once per distinct step answer.
+    if type(sent) is not tuple or len(sent) != 3:
+        return False
     verdict, findings, basis = sent
     if (
         type(verdict) is not Verdict
         or type(findings) is not tuple
         or type(basis) is not tuple
     ):
-        return None
+        return False
     if findings and not all(type(found) is Finding for found in findings):
-        return None
+        return False
     if not all(type(grant) is str for grant in basis):
-        return None
+        return False
     # SPEC 3.1, as the engine combines: the most severe finding's verdict, and
     # an ALLOW, and only an ALLOW, with its basis.  An answer that does not
     # hold together is refused, never passed on as a permission.
     severest = worst([f.verdict for f in findings if f.verdict is not None])
-    if verdict is not severest or (verdict is Verdict.ALLOW) != bool(basis):
-        return None
-    return Decision.trusted(verdict, step, findings, basis)
+    return verdict is severest and (verdict is Verdict.ALLOW) == bool(basis)
 
 
-def _plan(plan: Plan, sent: object) -> PlanDecision | None:
+def _plan(plan: Plan, sent: object, checked: dict[int, bool]) -> PlanDecision | None:
     """The decision on `plan` that `sent` carries, or None when it carries none."""
     if type(sent) is not tuple or len(sent) != 3:
         return None
@@ -185,13 +246,15 @@ def _plan(plan: Plan, sent: object) -> PlanDecision | None:
         or not all(type(found) is Finding for found in advice)
     ):
         return None
-    decisions = [_step(step, one) for step, one in zip(plan.steps, steps, strict=True)]
-    found = [decision for decision in decisions if decision is not None]
-    if len(found) != len(decisions):
-        return None
+    found: list[Decision] = []
+    for step, one in zip(plan.steps, steps, strict=True):
+        decision = _step(step, one, checked)
+        if decision is None:
+            return None
+        found.append(decision)
     if verdict is not worst([decision.verdict for decision in found]):
         return None
-    return PlanDecision(verdict=verdict, decisions=found, findings=advice)
+    return PlanDecision.trusted(verdict, tuple(found), advice)
 
 
 def _read(items: object) -> list[Pair]:

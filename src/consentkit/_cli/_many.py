@@ -2,11 +2,11 @@
 
 The manifest is JSON Lines, one item a line.  Each kind of line is a
 `LineKind`: the keys it has and how it is read into a plan and a ledger.
-Today a line names two files, ``{"ledger": PATH, "plan": PATH}``; a line
-reading its ledger from a store, ``{"store": URL, "id": ID, "plan": PATH}``,
-is recognised and refused until the store is there (adding it is adding
-its reader to `LINE_KINDS`).  Every line and every file is checked first;
-only then is anything checked and printed.
+A line names two files, ``{"ledger": PATH, "plan": PATH}``, or reads its
+ledger from a ledger store, ``{"store": URL, "id": ID, "plan": PATH}`` (a
+SQLite store's path, like every path, relative to the manifest).  Every
+line, every file and every stored ledger is checked first; only then is
+anything checked and printed.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
@@ -34,8 +35,13 @@ if TYPE_CHECKING:
     from consentkit._decision import PlanDecision
     from consentkit._ledger import Ledger
     from consentkit._plan import Plan
+    from consentkit.store import LedgerStore
 
 __all__ = ["LINE_KINDS", "LineKind", "Reading", "register"]
+
+
+#: A URL's scheme, as `open_store` tells a URL from a plain path.
+_SCHEME: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 class Reading:
@@ -50,6 +56,8 @@ class Reading:
         self.manifest = manifest
         self.base = os.path.dirname(manifest)  # noqa: PTH120  # plain strings, as given
         self._files: dict[tuple[str, str], object] = {}
+        self._stores: dict[str, LedgerStore | BadInput] = {}
+        self._stored: dict[tuple[str, str], Ledger | BadInput] = {}
 
     def path(self, value: str) -> str:
         """A path from the manifest, relative to the manifest's folder."""
@@ -84,6 +92,93 @@ class Reading:
             return found
         problem = f"kind: must be `plan` or `step`, got `{kind_of(found)}`"
         raise BadInput([f"{self.path(value)}: {problem}"])
+
+    def store_url(self, value: str) -> str:
+        """A store's URL from the manifest, a SQLite file's path relative to it.
+
+        A plain path and ``sqlite:///PATH`` are read from the manifest's
+        folder (an absolute path, ``sqlite:////PATH``, stays as it is);
+        ``sqlite://`` and any other URL are taken as `open_store` takes them.
+        """
+        if value.startswith("sqlite:///"):
+            return "sqlite:///" + self.path(value[len("sqlite:///") :])
+        if _SCHEME.match(value):
+            return value
+        return self.path(value)
+
+    def stored(self, url: str, ledger_id: str) -> Ledger:
+        """The ledger `ledger_id` in the store at `url`, loaded and verified once.
+
+        Raises:
+            BadInput: The store cannot be opened (a SQLite file that is not
+                there is not created), or the ledger is missing or not valid.
+        """
+        key = (url, ledger_id)
+        if key not in self._stored:
+            try:
+                self._stored[key] = self._load(url, ledger_id)
+            except BadInput as error:
+                self._stored[key] = error
+        found = self._stored[key]
+        if isinstance(found, BadInput):
+            raise found
+        return found
+
+    def _load(self, value: str, ledger_id: str) -> Ledger:
+        from consentkit._errors import (  # noqa: PLC0415  # keeps start-up fast
+            ConsentkitError,
+            UnknownLedger,
+        )
+        from consentkit.store import redact  # noqa: PLC0415
+
+        store = self._store(value)
+        where = redact(self.store_url(value))
+        try:
+            return store.load(ledger_id)
+        except UnknownLedger as error:
+            raise BadInput([f"{where}: {error}"]) from error
+        except (ConsentkitError, OSError, ValueError, TypeError) as error:
+            raise BadInput(describe(f"{where} `{ledger_id}`", error)) from error
+
+    def _store(self, value: str) -> LedgerStore:
+        if value not in self._stores:
+            try:
+                self._stores[value] = self._open(self.store_url(value))
+            except BadInput as error:
+                self._stores[value] = error
+        found = self._stores[value]
+        if isinstance(found, BadInput):
+            raise found
+        return found
+
+    @staticmethod
+    def _open(url: str) -> LedgerStore:
+        from consentkit._errors import (  # noqa: PLC0415  # keeps start-up fast
+            ConsentkitError,
+            StoreError,
+        )
+        from consentkit.store import open_store, redact  # noqa: PLC0415
+
+        where = redact(url)
+        if url.startswith("sqlite:///") or not _SCHEME.match(url):
+            # Reading only: a store that is not there is bad input, never
+            # an empty store made on the spot.
+            path = url.removeprefix("sqlite:///")
+            if not os.path.isfile(path):  # noqa: PTH113  # plain strings
+                raise BadInput([f"{where}: no such store file"])
+        try:
+            return open_store(url)
+        except StoreError as error:  # it names the store
+            raise BadInput([str(error)]) from error
+        except (ConsentkitError, OSError, ValueError, TypeError) as error:
+            raise BadInput(describe(where, error)) from error
+
+    def close(self) -> None:
+        """Close every store opened."""
+        for store in self._stores.values():
+            if not isinstance(store, BadInput):
+                store.close()
+        self._stores.clear()
 
     def _read(self, value: str, kind: str | None) -> object:
         key = (value, kind or "")
@@ -130,13 +225,21 @@ def _files(fields: dict[str, str], reading: Reading) -> tuple[Plan, Ledger]:
 
 
 def _store(fields: dict[str, str], reading: Reading) -> tuple[Plan, Ledger]:
-    """``{"store": URL, "id": ID, "plan": PATH}``: not yet, without the store."""
-    del fields, reading
-    problem = (
-        "`store` lines read a ledger from a ledger store, which this consentkit "
-        'cannot open; name the ledger\'s file: {"ledger": PATH, "plan": PATH}'
-    )
-    raise BadInput([problem])
+    """``{"store": URL, "id": ID, "plan": PATH}``: a stored ledger and a plan file."""
+    problems: list[str] = []
+    plan: Plan | None = None
+    ledger: Ledger | None = None
+    try:
+        ledger = reading.stored(fields["store"], fields["id"])
+    except BadInput as error:
+        problems.extend(error.lines)
+    try:
+        plan = reading.plan(fields["plan"])
+    except BadInput as error:
+        problems.extend(error.lines)
+    if plan is None or ledger is None:
+        raise BadInput(problems)
+    return plan, ledger
 
 
 #: Every kind of line, in the order a line's keys are matched against them.
@@ -218,15 +321,18 @@ def read_manifest(manifest: str) -> list[_Item]:
     reading = Reading(manifest)
     items: list[_Item] = []
     problems: list[str] = []
-    for number, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            plan, ledger = _read_line(line, reading)
-        except BadInput as error:
-            problems.extend(f"{manifest}:{number}: {p}" for p in error.lines)
-            continue
-        items.append(_Item(number, plan, ledger))
+    try:
+        for number, line in enumerate(text.split("\n"), 1):
+            if not line.strip():
+                continue
+            try:
+                plan, ledger = _read_line(line, reading)
+            except BadInput as error:
+                problems.extend(f"{manifest}:{number}: {p}" for p in error.lines)
+                continue
+            items.append(_Item(number, plan, ledger))
+    finally:
+        reading.close()
     if problems:
         raise BadInput(problems)
     return items
@@ -318,8 +424,11 @@ def register(commands: Commands) -> None:
         "check many plans, each against its ledger, listed in a manifest",
         "MANIFEST is JSON Lines, one item a line, paths relative to the\n"
         'manifest: {"ledger": "ledger.json", "plan": "plan.json"} (a `step`\n'
-        "document may stand for the plan).  Every line and file is checked\n"
-        "first: a bad one is exit 2, naming its line, with nothing on stdout.\n"
+        "document may stand for the plan), or with a ledger store\n"
+        '{"store": "sqlite:///consent.db", "id": "ann-bo", "plan": "plan.json"}\n'
+        "(a SQLite path relative to the manifest too).  Every line, file and\n"
+        "stored ledger is checked first: a bad one is exit 2, naming its line,\n"
+        "with nothing on stdout.\n"
         'Then one JSON line per item, in order: {"line", "verdict", "decision"}\n'
         "(`line` counts blank lines too; `decision` is a `plan_decision`'s data).\n"
         "\n" + _EXIT_CODES + "\n"
