@@ -751,27 +751,22 @@ def test_the_signed_bytes_are_rfc_8785(  # one per field
     )
 
 
-def test_a_core_without_a_mark_is_checked_and_still_appends() -> None:
-    """A ledger core built without `__init__` (as unpickling may) is fully checked."""
-    import threading  # noqa: PLC0415
+def test_an_unpickled_ledger_is_checked_and_still_appends() -> None:
+    """An unpickled ledger, whose digests were never computed here, is checked."""
+    import pickle  # noqa: PLC0415
 
-    from consentkit._ledger import _Core  # noqa: PLC0415
+    from consentkit._ledger import _unpickle  # noqa: PLC0415
 
-    source = _ledger()  # its own history, which the appending below changes
+    source = _ledger()
 
-    def bare(entries: list[Entry]) -> Ledger:
-        core = object.__new__(_Core)
-        core.entries = entries
-        core.times = [entry.event.at for entry in entries]
-        core.history = source._core.history
-        core.lock = threading.Lock()
-        return Ledger._view(core, len(entries))
+    def unpickled(entries: list[Entry]) -> Ledger:
+        return _unpickle(pickle.dumps((entries, source._core.history)))
 
     entries = list(source)
     forged = Entry.trusted(2, entries[2].event, entries[1].digest, "sha256:" + "2" * 64)
     with pytest.raises(TamperedLedger):
-        audit(bare([*entries[:2], forged, *entries[3:]]), [], KEYS)
-    ledger = bare(list(entries))
+        audit(unpickled([*entries[:2], forged, *entries[3:]]), [], KEYS)
+    ledger = unpickled(list(entries))
     assert audit(ledger, [], KEYS).unsigned == (0, 1, 2, 3)
     longer = ledger.signal(by="ann", cue="green", at=_at(30))
     assert longer.head is not None

@@ -14,7 +14,15 @@ from consentkit._terms import CONDITIONS, Condition
 from consentkit._text import one_line
 from consentkit._time import format_time
 
-__all__ = ["Allowance", "Decision", "Finding", "PlanDecision", "Verdict", "worst"]
+__all__ = [
+    "Allowance",
+    "Decision",
+    "Finding",
+    "PlanDecision",
+    "Verdict",
+    "render_step",
+    "worst",
+]
 
 
 class Verdict(Choice):
@@ -97,7 +105,8 @@ class Finding:
         return one_line(f"{self.code} {self.rule}: {self.message}")
 
 
-def _render_step(step: Step) -> str:
+def render_step(step: Step) -> str:
+    """A step in words, as explanations write it."""
     line = (
         f"{step.actor} -> {step.recipient}: {step.activity} at intensity "
         f"{step.intensity}, {format_time(step.at)}"
@@ -166,7 +175,7 @@ class Decision:
 
     def explain(self) -> str:
         """Render the decision for people: the verdict, then one line per finding."""
-        lines = [f"{self.verdict.name}: {_render_step(self.step)}"]
+        lines = [f"{self.verdict.name}: {render_step(self.step)}"]
         if self.allowed:
             lines.append(f"  consent: {', '.join(self.basis)}")
         lines.extend(f"  {finding.explain()}" for finding in self.findings)

@@ -148,7 +148,7 @@ class Ledger:
         verify_entries(list(self))
         core = self._core
         with core.lock:
-            core.verified = max(getattr(core, "verified", 0), self._n)
+            core.verified = max(core.verified, self._n)
 
     def _verify_once(self) -> None:
         """Make sure the chain holds, recomputing only what was never computed here.
@@ -160,7 +160,7 @@ class Ledger:
         Raises:
             TamperedLedger: At the first entry that does not hold.
         """
-        if getattr(self._core, "verified", 0) < self._n:
+        if self._core.verified < self._n:
             self.verify()
 
     def _history(self) -> History:
@@ -223,8 +223,7 @@ class Ledger:
             prev = core.entries[-1].digest if core.entries else None
             entry = Entry.trusted(self._n, event, prev, chain_digest(prev, data))
             core.history.apply(event, terms_digest)
-            # A core built without __init__ (say, unpickled) has no mark yet.
-            if getattr(core, "verified", -1) == len(core.entries):
+            if core.verified == len(core.entries):
                 core.verified += 1
             core.entries.append(entry)
             core.times.append(event.at)
@@ -401,7 +400,7 @@ def verify_entries(entries: Sequence[Entry]) -> None:
 def _branch(core: _Core, n: int) -> _Core:
     """A new core holding the first `n` entries of `core`."""
     branch = _Core()
-    branch.verified = min(n, getattr(core, "verified", 0))
+    branch.verified = min(n, core.verified)
     for entry in core.entries[:n]:
         event = entry.event
         terms_digest = digest(event.terms) if isinstance(event, Proposed) else None

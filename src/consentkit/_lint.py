@@ -30,7 +30,6 @@ from consentkit._reports import LINT_CODES, LintFinding, LintReport
 from consentkit._serialize import digest
 from consentkit._terms import (
     CheckInWithin,
-    Condition,
     ConfirmFirst,
     Equipment,
     Grant,
@@ -41,8 +40,8 @@ from consentkit._terms import (
     Role,
     SignalKind,
     SignalMeaning,
-    Spotter,
     Terms,
+    describe_condition,
 )
 from consentkit._text import one_line
 
@@ -125,18 +124,6 @@ class _Limits:
         if found is None:
             found = self._refs[limit] = digest(limit)
         return found
-
-
-def _describe(condition: Condition) -> str:
-    if isinstance(condition, CheckInWithin):
-        return f"check-ins at most every {condition.minutes} min"
-    if isinstance(condition, NonverbalSignal):
-        return "a non-verbal STOP signal"
-    if isinstance(condition, Equipment):
-        return f"`{condition.item}` at hand"
-    if isinstance(condition, Spotter):
-        return f"{condition.party} present as spotter"
-    return "its condition"  # pragma: no cover  # INVARIANT: only these can fail
 
 
 class _Lint:
@@ -385,8 +372,8 @@ class _Lint:
                     )
                 self.add(
                     "CK404",
-                    f"grant `{grant.id}` needs {_describe(condition)}, but {why}: "
-                    "it can never be met",
+                    f"grant `{grant.id}` needs {describe_condition(condition)}, "
+                    f"but {why}: it can never be met",
                     f"grants[{i}].conditions[{j}]",
                     (grant.id,),
                     hint,

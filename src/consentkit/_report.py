@@ -33,8 +33,7 @@ from typing import Any, Final
 
 import attrs
 
-from consentkit._decision import Decision, PlanDecision, Verdict
-from consentkit._decision import _render_step as render_step
+from consentkit._decision import Decision, PlanDecision, Verdict, render_step
 from consentkit._engine import check_plan
 from consentkit._events import (
     Accepted,

@@ -31,6 +31,7 @@ __all__ = [
     "Spotter",
     "Terms",
     "Window",
+    "describe_condition",
 ]
 
 
@@ -467,3 +468,20 @@ as_tuples(
     Window,
     Terms,
 )
+
+
+def describe_condition(condition: Condition) -> str:  # noqa: PLR0911  # one per kind
+    """A condition in words, as explanations and lint write it."""
+    if isinstance(condition, CheckInWithin):
+        return f"check-ins at most every {condition.minutes} min"
+    if isinstance(condition, NonverbalSignal):
+        return "a non-verbal STOP signal"
+    if isinstance(condition, MaxDuration):
+        return f"a step of at most {condition.minutes} min"
+    if isinstance(condition, Equipment):
+        return f"`{condition.item}` at hand"
+    if isinstance(condition, Spotter):
+        return f"{condition.party} present as spotter"
+    if condition.within_minutes is None:
+        return "a confirmation in the scene first"
+    return f"a confirmation in the scene within {condition.within_minutes} min before"

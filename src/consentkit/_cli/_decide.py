@@ -70,7 +70,7 @@ def _envelope(args: argparse.Namespace) -> int:
 
     from consentkit._engine import envelope  # noqa: PLC0415
     from consentkit._serialize import format_time  # noqa: PLC0415
-    from consentkit.rules._consent import describe as condition  # noqa: PLC0415
+    from consentkit._terms import describe_condition as condition  # noqa: PLC0415
 
     ledger = read_ledger(args)
     moment = args.at

@@ -25,6 +25,7 @@ from consentkit._terms import (
     SignalKind,
     SignalMeaning,
     Spotter,
+    describe_condition,
 )
 from consentkit._time import format_time
 from consentkit.rules._base import RuleContext, finding, rule, scratch
@@ -33,7 +34,6 @@ __all__ = [
     "Side",
     "condition_unmet",
     "confirm_first",
-    "describe",
     "intensity_cap",
     "no_consent",
     "revoked",
@@ -127,23 +127,6 @@ def candidates(  # noqa: PLR0913, PLR0917  # the side, spelled out
     return result
 
 
-def describe(condition: Condition) -> str:  # noqa: PLR0911  # one per kind
-    """A condition in words."""
-    if isinstance(condition, CheckInWithin):
-        return f"check-ins at most every {condition.minutes} min"
-    if isinstance(condition, NonverbalSignal):
-        return "a non-verbal STOP signal"
-    if isinstance(condition, MaxDuration):
-        return f"a step of at most {condition.minutes} min"
-    if isinstance(condition, Equipment):
-        return f"`{condition.item}` at hand"
-    if isinstance(condition, Spotter):
-        return f"{condition.party} present as spotter"
-    if condition.within_minutes is None:
-        return "a confirmation in the scene first"
-    return f"a confirmation in the scene within {condition.within_minutes} min before"
-
-
 def _condition_met(  # one answer per kind of condition
     condition: Condition, step: Step, agreement: Agreement
 ) -> bool:
@@ -198,10 +181,13 @@ def _stage(
         if isinstance(condition, ConfirmFirst):
             confirm.append(condition)
         elif not _condition_met(condition, step, agreement):
-            return 2, f"needs {describe(condition)}"
+            return 2, f"needs {describe_condition(condition)}"
     for condition in confirm:
         if not _confirmed(condition, grant, step, context, agreement):
-            return 3, f"needs {describe(condition)}: none covers `{step.activity}`"
+            return (
+                3,
+                f"needs {describe_condition(condition)}: none covers `{step.activity}`",
+            )
     return _PASSED, ""
 
 

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterable, Iterator
 
 from consentkit._catalog import Activity, covers
-from consentkit._coverage import known_limit, limit_reaches
+from consentkit._coverage import addresses, known_limit, limit_reaches
 from consentkit._decision import Finding
 from consentkit._history import Agreement
 from consentkit._plan import Step
@@ -125,12 +125,7 @@ def soft_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     for party, role, limit, activity in applying:
         side = by_party.get(party)
         candidates = side.candidates if side is not None else ()
-        if limit.activity is not None:
-            limit_activity = limit.activity
-            addressed = any(covers(limit_activity, g.activity) for g in candidates)
-        else:
-            addressed = any(g.activity == activity.id for g in candidates)
-        if addressed:
+        if any(addresses(limit, g.activity, activity.id) for g in candidates):
             continue
         confirmed = any(
             covers(c.activity, activity.id)
