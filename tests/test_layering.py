@@ -17,7 +17,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset(
         {"_errors", "_validate", "_time", "_enum", "_text", "_about", "_pickling"}
     ),
-    frozenset({"_catalog", "_terms", "_events", "_plan", "_history", "_decision"}),
+    frozenset({"_catalog", "_terms", "_events", "_plan", "_agreements", "_decision"}),
     frozenset({"_receipt"}),
     # Lint reports and terms diffs are records that documents carry.
     frozenset({"_reports"}),
@@ -25,7 +25,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_preferences"}),
     frozenset({"_coverage"}),
     frozenset({"_canonical", "_serialize", "_migrations"}),
-    frozenset({"_state", "_ledger"}),
+    frozenset({"_history", "_state", "_ledger"}),
     frozenset({"_binding"}),
     frozenset({"_documents", "_schema"}),
     frozenset({"signing"}),
@@ -109,7 +109,7 @@ def test_no_module_is_reached_by_name(path: Path) -> None:
 
 def test_records_do_not_import_cattrs() -> None:
     """Record modules never import cattrs, the engine or the command line."""
-    for name in ("_catalog", "_terms", "_events", "_plan", "_history", "_decision"):
+    for name in ("_catalog", "_terms", "_events", "_plan", "_agreements", "_decision"):
         text = (SRC / f"{name}.py").read_text("utf-8")
         assert "cattrs" not in text, name
 

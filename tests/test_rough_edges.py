@@ -28,7 +28,7 @@ from consentkit import (
 )
 from consentkit._cli import main
 from consentkit._events import _Event
-from consentkit._state import History
+from consentkit._history import History
 from helpers import CLIENT, at, pair, scene, step
 
 ROOT = Path(__file__).parent.parent

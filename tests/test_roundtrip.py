@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import consentkit as ck
 from consentkit import testing
-from consentkit._history import FrozenMap
+from consentkit._agreements import FrozenMap
 
 CATALOG = ck.Catalog(
     name="tiny",

@@ -29,7 +29,7 @@ from consentkit import (
 )
 from consentkit import testing as ck_testing
 from consentkit._binding import check_binding
-from consentkit._history import Entry
+from consentkit._events import Entry
 from consentkit.signing import (
     Audit,
     InvalidKey,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     __version__: str
+    from consentkit._agreements import Agreement, Negotiation, NegotiationStatus
     from consentkit._catalog import Activity, Catalog, default_catalog
     from consentkit._compare import compare
     from consentkit._decision import Allowance, Decision, Finding, PlanDecision, Verdict
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
         Accepted,
         Confirmed,
         Declined,
+        Entry,
         ImpairmentCleared,
         ImpairmentDeclared,
         LimitDeclared,
@@ -39,7 +41,6 @@ if TYPE_CHECKING:
         SignalGiven,
         Withdrawn,
     )
-    from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
     from consentkit._importers import read_kinklist, read_preferences_csv
     from consentkit._ledger import Ledger
     from consentkit._lint import lint, lint_preferences
@@ -128,10 +129,10 @@ _EXPORTS: dict[str, str] = {
     "Revoked": "consentkit._events",
     "SignalGiven": "consentkit._events",
     "Withdrawn": "consentkit._events",
-    "Agreement": "consentkit._history",
-    "Entry": "consentkit._history",
-    "Negotiation": "consentkit._history",
-    "NegotiationStatus": "consentkit._history",
+    "Agreement": "consentkit._agreements",
+    "Entry": "consentkit._events",
+    "Negotiation": "consentkit._agreements",
+    "NegotiationStatus": "consentkit._agreements",
     "read_kinklist": "consentkit._importers",
     "read_preferences_csv": "consentkit._importers",
     "Ledger": "consentkit._ledger",

@@ -24,8 +24,7 @@ from consentkit._canonical import digest_data
 from consentkit._catalog import Catalog
 from consentkit._decision import Decision, PlanDecision
 from consentkit._errors import DecodeError, LedgerError, TamperedLedger
-from consentkit._events import Event
-from consentkit._history import Entry
+from consentkit._events import Entry, Event
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
 from consentkit._preferences import Comparison, Preferences

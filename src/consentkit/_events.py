@@ -22,6 +22,7 @@ __all__ = [
     "Accepted",
     "Confirmed",
     "Declined",
+    "Entry",
     "Event",
     "ImpairmentCleared",
     "ImpairmentDeclared",
@@ -236,4 +237,36 @@ def unhandled(event: NoReturn) -> NoReturn:
 
 
 # SPEC 3.5: records pickle as the tuples of their fields.
-as_tuples(*EVENTS)
+def _event(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, EVENTS):
+        raise v.fail(instance, attribute.name, f"must be an event, got {v.show(value)}")
+
+
+@attrs.frozen(kw_only=True)
+class Entry:
+    """One link of the ledger's hash chain.
+
+    Attributes:
+        seq: Position, from 0.
+        event: What happened.
+        prev: The previous entry's digest (None for the first).
+        digest: ``sha256:`` of the RFC 8785 form of ``{"prev": prev, "event": event}``.
+    """
+
+    seq: int = attrs.field(validator=v.position)
+    event: Event = attrs.field(validator=_event)
+    prev: str | None = attrs.field(validator=v.optional(v.digest_text))
+    digest: str = attrs.field(validator=v.digest_text)
+
+    @classmethod
+    def trusted(cls, seq: int, event: Event, prev: str | None, digest: str) -> Entry:
+        """Build an entry the ledger computed itself, skipping validation."""
+        entry = object.__new__(cls)
+        object.__setattr__(entry, "seq", seq)
+        object.__setattr__(entry, "event", event)
+        object.__setattr__(entry, "prev", prev)
+        object.__setattr__(entry, "digest", digest)
+        return entry
+
+
+as_tuples(*EVENTS, Entry)

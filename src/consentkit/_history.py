@@ -1,177 +1,383 @@
-"""Records of history: ledger entries, agreements and the state of a negotiation."""
+"""The facts a ledger's history establishes, built one event at a time.
+
+`History` grows as the ledger grows.  Each fact remembers the position
+(`seq`) of the event that made it, so one `History` serves every prefix of
+the ledger; `ConsentState` (in `_state`) reads it up to a position.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Final, Generic, TypeAlias, TypeVar
 
 import attrs
 
-from consentkit import _validate as v
-from consentkit._enum import Choice, coerce
-from consentkit._events import EVENTS, Event
-from consentkit._pickling import as_tuples
-from consentkit._terms import Terms
+from consentkit._agreements import Agreement, FrozenMap, Negotiation, NegotiationStatus
+from consentkit._events import (
+    Accepted,
+    Confirmed,
+    Declined,
+    Event,
+    ImpairmentCleared,
+    ImpairmentDeclared,
+    LimitDeclared,
+    LimitLifted,
+    Proposed,
+    Revoked,
+    SignalGiven,
+    Withdrawn,
+    unhandled,
+)
+from consentkit._terms import Limit, Signal, SignalMeaning, Terms
 
-__all__ = ["Agreement", "Entry", "FrozenMap", "Negotiation", "NegotiationStatus"]
+__all__ = [
+    "NEVER",
+    "AgreementFact",
+    "History",
+    "ProposalFact",
+    "StandingLimit",
+    "Timeline",
+    "negotiation_of",
+]
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class FrozenMap(Mapping[K, V]):
-    """An immutable, hashable mapping (written as a JSON object)."""
-
-    __slots__ = ("_data", "_hash")
-
-    def __init__(self, data: Mapping[K, V] | None = None) -> None:
-        self._data: dict[K, V] = dict(data or {})
-        self._hash: int | None = None
-
-    def __getitem__(self, key: K) -> V:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[K]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __hash__(self) -> int:
-        if self._hash is None:
-            self._hash = hash(frozenset(self._data.items()))
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return self._data == dict(other.items())
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"FrozenMap({self._data!r})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # SPEC 3.5: the cached hash is not state (string hashes differ
-        # between processes); only the mapping travels.
-        return (FrozenMap, (self._data,))
+NEVER: Final = 1 << 62  # a position after every event
+T = TypeVar("T")
 
 
-def _to_frozen_map(value: Mapping[Any, Any]) -> FrozenMap[Any, Any]:
-    if isinstance(value, FrozenMap):
-        return value
-    if isinstance(value, Mapping):
-        return FrozenMap(value)
-    return value  # type: ignore[unreachable]  # the validator reports it
+class Timeline(Generic[T]):
+    """Items in ledger order, each with its position, searchable by position."""
+
+    __slots__ = ("items", "seqs")
+
+    def __init__(self) -> None:
+        self.seqs: list[int] = []
+        self.items: list[T] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.seqs)
+
+    def add(self, seq: int, item: T) -> None:
+        """Record `item` at position `seq` (positions only grow)."""
+        self.seqs.append(seq)
+        self.items.append(item)
+
+    def last_before(self, k: int, default: T) -> T:
+        """The last item before position `k`, or `default`."""
+        index = bisect_left(self.seqs, k)
+        return self.items[index - 1] if index else default
+
+    def between(self, low: int, high: int) -> list[T]:
+        """The items at positions strictly between `low` and `high`."""
+        return self.items[bisect_right(self.seqs, low) : bisect_left(self.seqs, high)]
+
+    def any_between(self, low: int, high: int) -> bool:
+        """Whether an item lies strictly between positions `low` and `high`."""
+        return bisect_right(self.seqs, low) < bisect_left(self.seqs, high)
 
 
-def _acceptances(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, FrozenMap):
-        raise v.fail(instance, attribute.name, "must be a mapping of party to time")
-    for party, moment in value.items():
-        if not isinstance(party, str) or not isinstance(moment, datetime):
-            raise v.fail(instance, attribute.name, "must map party ids to times")
-        if moment.utcoffset() is None:
-            raise v.fail(
-                instance, f"{attribute.name}.{party}", "must be timezone-aware"
-            )
+@attrs.define(eq=False)
+class ProposalFact:
+    """A proposal and how its negotiation went."""
 
-
-class NegotiationStatus(Choice):
-    """Where a proposal stands."""
-
-    OPEN = "open"
-    AGREED = "agreed"
-    DECLINED = "declined"
-    WITHDRAWN = "withdrawn"
-    SUPERSEDED = "superseded"
-
-
-def _to_negotiation_status(value: Any) -> Any:
-    return coerce(NegotiationStatus, value)
-
-
-@attrs.frozen(kw_only=True)
-class Agreement:
-    """Terms every party accepted; formed at the last counted acceptance.
-
-    Attributes:
-        proposal_id: The proposal that formed it.
-        terms: The terms agreed.
-        formed_at: When the last party accepted.
-        accepted: Each party's time of counted acceptance.
-    """
-
-    proposal_id: str = attrs.field(validator=v.party_id)
-    terms: Terms = attrs.field(validator=v.instance_of(Terms))
-    formed_at: datetime = attrs.field(converter=v.to_utc, validator=v.aware_time)
-    accepted: FrozenMap[str, datetime] = attrs.field(
-        converter=_to_frozen_map, validator=_acceptances
-    )
+    seq: int
+    event: Proposed
+    terms_digest: str
+    statuses: list[tuple[int, NegotiationStatus]]
+    acceptances: dict[str, tuple[int, datetime]] = attrs.Factory(dict)
+    void: list[tuple[int, str]] = attrs.Factory(list)
 
     @property
-    def parties(self) -> frozenset[str]:
-        """The parties bound by it."""
-        return self.terms.parties
+    def status(self) -> NegotiationStatus:
+        """The status after every event so far."""
+        return self.statuses[-1][1]
+
+    def status_before(self, k: int) -> NegotiationStatus:
+        """The status after the events before position `k`."""
+        status = self.statuses[0][1]
+        for seq, value in self.statuses:
+            if seq >= k:
+                break
+            status = value
+        return status
 
 
-@attrs.frozen(kw_only=True)
-class Negotiation:
-    """Where a proposal stands, and who has and has not validly accepted it.
+_AgreementState: TypeAlias = tuple[
+    int,
+    Agreement,
+    ProposalFact,
+    tuple[int, SignalGiven, str] | None,
+    dict[str, Timeline[int | None]],
+]
 
-    Attributes:
-        proposal_id: The proposal.
-        proposer: Who proposed it.
-        status: OPEN, AGREED, DECLINED, WITHDRAWN or SUPERSEDED.
-        accepted: Parties whose acceptance counts.
-        pending: Parties who have yet to accept validly.
-    """
 
-    proposal_id: str = attrs.field(validator=v.party_id)
-    proposer: str = attrs.field(validator=v.party_id)
-    status: NegotiationStatus = attrs.field(
-        converter=_to_negotiation_status,
-        validator=v.enum_member(NegotiationStatus),
+@attrs.define(eq=False)
+class AgreementFact:
+    """An agreement, where it formed, and what later events did to it."""
+
+    seq: int
+    agreement: Agreement
+    proposal: ProposalFact
+    #: The STOP that ended it: position, signal, and why it meant STOP ("" for
+    #: a STOP cue of the protocol).
+    stop: tuple[int, SignalGiven, str] | None = None
+    #: For each party who gave a SLOW under it: the positions of their SLOWs,
+    #: each with the lowest cap set so far (None: no intensity given yet).
+    slows: dict[str, Timeline[int | None]] = attrs.Factory(dict)
+    memo: dict[object, object] = attrs.Factory(dict)
+    terms: Terms = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.terms = self.agreement.terms  # read on every hot path
+
+    def accepted_seq(self, party: str) -> int:
+        """The position of `party`'s counted acceptance."""
+        return self.proposal.acceptances[party][0]
+
+    # SPEC 3.5: the memo is a cache, never pickled; it starts empty again.
+    def __getstate__(self) -> _AgreementState:
+        return (self.seq, self.agreement, self.proposal, self.stop, self.slows)
+
+    def __setstate__(self, state: _AgreementState) -> None:
+        self.seq, self.agreement, self.proposal, self.stop, self.slows = state
+        self.memo = {}
+        self.terms = self.agreement.terms
+
+
+@attrs.define(eq=False)
+class StandingLimit:
+    """A limit declared in the ledger, and when it was lifted."""
+
+    seq: int
+    limit: Limit
+    at: datetime
+    lifted: int = NEVER
+
+
+class History:
+    """Every fact the events so far establish, each tagged with its position."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.proposals: dict[str, ProposalFact] = {}
+        self.agreements: list[AgreementFact] = []
+        self.by_proposal: dict[str, AgreementFact] = {}
+        self.by_party: dict[str, Timeline[AgreementFact]] = {}
+        # Per party, the agreements whose window has not ended by the latest
+        # event: times never go backwards, so an ended window never returns.
+        self.live: dict[str, list[AgreementFact]] = {}
+        self.impairment: dict[str, Timeline[bool]] = {}
+        self.standing: dict[str, list[StandingLimit]] = {}
+        self.revocations: dict[str, Timeline[Revoked]] = {}
+        self.confirmations: dict[str, Timeline[tuple[Confirmed, bool]]] = {}
+        self.resumes: dict[str, Timeline[None]] = {}
+        self.grant_ids: dict[tuple[str, str], list[str]] = {}
+
+    # -- reading ---------------------------------------------------------
+
+    def impaired(self, party: str, k: int) -> bool:
+        """Whether `party` is declared impaired after the events before `k`."""
+        timeline = self.impairment.get(party)
+        return timeline is not None and timeline.last_before(k, default=False)
+
+    def select(
+        self, parties: Iterable[str], at: datetime, k: int
+    ) -> AgreementFact | None:
+        """The agreement selected for `parties` at `at` (SPEC 2, which applies).
+
+        The most recently formed agreement among the events before `k` whose
+        parties include them all and whose window contains `at`.
+        """
+        wanted = frozenset(parties)
+        pool: Timeline[AgreementFact] | None = None
+        for party in wanted:
+            found = self.by_party.get(party)
+            if found is None:
+                return None
+            if pool is None or len(found.seqs) < len(pool.seqs):
+                pool = found
+        if pool is None:
+            return None
+        items = pool.items
+        for index in range(bisect_left(pool.seqs, k) - 1, -1, -1):
+            fact = items[index]
+            window = fact.terms.window
+            if window.start <= at < window.end and wanted <= fact.terms.parties:
+                return fact
+        return None
+
+    def in_force(
+        self, parties: Iterable[str], at: datetime, k: int
+    ) -> AgreementFact | None:
+        """The selected agreement unless a STOP before `k` ended it."""
+        fact = self.select(parties, at, k)
+        if fact is None or (fact.stop is not None and fact.stop[0] < k):
+            return None
+        return fact
+
+    # -- writing ---------------------------------------------------------
+
+    def apply(  # noqa: C901, PLR0912  # one branch per event type
+        self, event: Event, terms_digest: str | None = None
+    ) -> None:
+        """Record the facts `event` establishes; the ledger has checked its rules.
+
+        Args:
+            event: The event at position `count`.
+            terms_digest: For a `Proposed`, the digest of its terms.
+        """
+        seq = self.count
+        # INVARIANT: `apply` never raises: every rule was checked before.
+        if isinstance(event, SignalGiven):
+            self._signal(seq, event)
+        elif isinstance(event, Accepted):
+            self._accepted(seq, event)
+        elif isinstance(event, Confirmed):
+            counted = not self.impaired(event.by, seq)
+            self.confirmations.setdefault(event.by, Timeline()).add(
+                seq, (event, counted)
+            )
+        elif isinstance(event, Proposed):
+            self._proposed(seq, event, terms_digest or "")
+        elif isinstance(event, Declined):
+            self.proposals[event.proposal_id].statuses.append(
+                (seq, NegotiationStatus.DECLINED)
+            )
+        elif isinstance(event, Withdrawn):
+            self.proposals[event.proposal_id].statuses.append(
+                (seq, NegotiationStatus.WITHDRAWN)
+            )
+        elif isinstance(event, Revoked):
+            self.revocations.setdefault(event.by, Timeline()).add(seq, event)
+        elif isinstance(event, LimitDeclared):
+            self.standing.setdefault(event.by, []).append(
+                StandingLimit(seq, event.limit, event.at)
+            )
+        elif isinstance(event, LimitLifted):
+            for standing in self.lifted_by(event):
+                standing.lifted = seq
+        elif isinstance(event, ImpairmentDeclared):
+            self.impairment.setdefault(event.party, Timeline()).add(seq, True)  # noqa: FBT003
+        elif isinstance(event, ImpairmentCleared):
+            self.impairment.setdefault(event.party, Timeline()).add(seq, False)  # noqa: FBT003
+        else:
+            unhandled(event)
+        self.count = seq + 1
+
+    def lifted_by(self, event: LimitLifted) -> list[StandingLimit]:
+        """The standing limits (not yet lifted) that `event` lifts."""
+        return [
+            s
+            for s in self.standing.get(event.by, ())
+            if s.lifted == NEVER
+            and s.limit.kind is event.kind
+            and s.limit.activity == event.activity
+            and s.limit.tag == event.tag
+        ]
+
+    def _proposed(self, seq: int, event: Proposed, terms_digest: str) -> None:
+        if event.supersedes is not None:
+            old = self.proposals[event.supersedes]
+            if old.status is NegotiationStatus.OPEN:
+                old.statuses.append((seq, NegotiationStatus.SUPERSEDED))
+        self.proposals[event.proposal_id] = ProposalFact(
+            seq=seq,
+            event=event,
+            terms_digest=terms_digest,
+            statuses=[(seq, NegotiationStatus.OPEN)],
+        )
+        for grant in event.terms.grants:
+            self.grant_ids.setdefault((grant.party, grant.id), []).append(
+                event.proposal_id
+            )
+
+    def _accepted(self, seq: int, event: Accepted) -> None:
+        proposal = self.proposals[event.proposal_id]
+        if self.impaired(event.by, seq):
+            # SPEC 2: consent given while impaired is void.
+            proposal.void.append((seq, event.by))
+            return
+        proposal.acceptances[event.by] = (seq, event.at)
+        terms = proposal.event.terms
+        if len(proposal.acceptances) < len(terms.parties):
+            return
+        proposal.statuses.append((seq, NegotiationStatus.AGREED))
+        agreement = Agreement(
+            proposal_id=event.proposal_id,
+            terms=terms,
+            formed_at=event.at,
+            accepted=FrozenMap({p: a for p, (_, a) in proposal.acceptances.items()}),
+        )
+        fact = AgreementFact(seq=seq, agreement=agreement, proposal=proposal)
+        self.agreements.append(fact)
+        self.by_proposal[event.proposal_id] = fact
+        for party in terms.parties:
+            self.by_party.setdefault(party, Timeline()).add(seq, fact)
+            self.live.setdefault(party, []).append(fact)
+
+    def _meaning(self, seq: int, event: SignalGiven) -> tuple[SignalMeaning, str]:
+        """SPEC 2: a signal is read through the giver's agreement in force.
+
+        A cue that protocol lacks, or a signal with no agreement in force, is a STOP.
+        """
+        fact = self.in_force((event.by,), event.at, seq)
+        if fact is None:
+            return (
+                SignalMeaning.STOP,
+                "given with no agreement in force, which counts as STOP",
+            )
+        cues: dict[str, Signal] | None = fact.memo.get("cues")  # type: ignore[assignment]
+        if cues is None:
+            cues = {s.cue: s for s in fact.terms.protocol.signals}
+            fact.memo["cues"] = cues
+        signal = cues.get(event.cue)
+        if signal is None:
+            why = f"a cue the protocol of `{fact.agreement.proposal_id}` lacks"
+            return SignalMeaning.STOP, why + ", which counts as STOP"
+        return signal.meaning, ""
+
+    def _signal(self, seq: int, event: SignalGiven) -> None:
+        meaning, why = self._meaning(seq, event)
+        if meaning is SignalMeaning.RESUME:
+            if not self.impaired(event.by, seq):  # a RESUME while impaired is void
+                self.resumes.setdefault(event.by, Timeline()).add(seq, None)
+            return
+        live = [f for f in self.live.get(event.by, ()) if f.terms.window.end > event.at]
+        self.live[event.by] = live
+        running = [f for f in live if f.terms.window.start <= event.at]
+        if meaning is SignalMeaning.STOP:
+            # SPEC 2: ends every agreement of the giver formed before it whose
+            # window contains it; the first STOP is the one that counts.
+            for other in running:
+                if other.stop is None:
+                    other.stop = (seq, event, why)
+            return
+        # SPEC 2: a SLOW marks the giver in every agreement in force for its
+        # own parties: not ended, and not replaced by a newer agreement
+        # (every such agreement includes the giver, so it is running too).
+        newer: set[frozenset[str]] = set()
+        for other in reversed(running):
+            parties = other.terms.parties
+            replaced = parties in newer or any(parties < p for p in newer)
+            newer.add(parties)
+            if not replaced and other.stop is None:
+                marks = other.slows.setdefault(event.by, Timeline())
+                cap = marks.items[-1] if marks else None
+                if event.intensity is not None:
+                    new = event.intensity - 1
+                    cap = new if cap is None else min(cap, new)
+                marks.add(seq, cap)
+
+
+def negotiation_of(fact: ProposalFact, k: int) -> Negotiation:
+    """The `Negotiation` of a proposal after the events before `k`."""
+    parties = fact.event.terms.parties
+    accepted = frozenset(p for p, (seq, _) in fact.acceptances.items() if seq < k)
+    return Negotiation(
+        proposal_id=fact.event.proposal_id,
+        proposer=fact.event.by,
+        status=fact.status_before(k),
+        accepted=accepted,
+        pending=parties - accepted,
     )
-    accepted: frozenset[str] = attrs.field(
-        converter=v.to_frozenset, validator=v.party_ids
-    )
-    pending: frozenset[str] = attrs.field(
-        converter=v.to_frozenset, validator=v.party_ids
-    )
-
-
-def _event(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, EVENTS):
-        raise v.fail(instance, attribute.name, f"must be an event, got {v.show(value)}")
-
-
-@attrs.frozen(kw_only=True)
-class Entry:
-    """One link of the ledger's hash chain.
-
-    Attributes:
-        seq: Position, from 0.
-        event: What happened.
-        prev: The previous entry's digest (None for the first).
-        digest: ``sha256:`` of the RFC 8785 form of ``{"prev": prev, "event": event}``.
-    """
-
-    seq: int = attrs.field(validator=v.position)
-    event: Event = attrs.field(validator=_event)
-    prev: str | None = attrs.field(validator=v.optional(v.digest_text))
-    digest: str = attrs.field(validator=v.digest_text)
-
-    @classmethod
-    def trusted(cls, seq: int, event: Event, prev: str | None, digest: str) -> Entry:
-        """Build an entry the ledger computed itself, skipping validation."""
-        entry = object.__new__(cls)
-        object.__setattr__(entry, "seq", seq)
-        object.__setattr__(entry, "event", event)
-        object.__setattr__(entry, "prev", prev)
-        object.__setattr__(entry, "digest", digest)
-        return entry
-
-
-# SPEC 3.5: records pickle as the tuples of their fields.
-as_tuples(Agreement, Negotiation, Entry)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, overload
 
+from consentkit._agreements import Agreement, Negotiation, NegotiationStatus
 from consentkit._canonical import canonical_trusted, digest_bytes
 from consentkit._errors import LedgerError, TamperedLedger
 from consentkit._events import (
@@ -23,6 +24,7 @@ from consentkit._events import (
     Accepted,
     Confirmed,
     Declined,
+    Entry,
     Event,
     ImpairmentCleared,
     ImpairmentDeclared,
@@ -34,10 +36,10 @@ from consentkit._events import (
     Withdrawn,
     unhandled,
 )
-from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
+from consentkit._history import History, negotiation_of
 from consentkit._pickling import unpickled
 from consentkit._serialize import digest, to_dict
-from consentkit._state import ConsentState, History, negotiation_of
+from consentkit._state import ConsentState
 from consentkit._terms import Limit, LimitKind, Terms
 from consentkit._time import format_time
 

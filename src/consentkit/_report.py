@@ -33,6 +33,7 @@ from typing import Any, Final
 
 import attrs
 
+from consentkit._agreements import Agreement
 from consentkit._decision import Decision, PlanDecision, Verdict, render_step
 from consentkit._engine import check_plan
 from consentkit._events import (
@@ -50,7 +51,6 @@ from consentkit._events import (
     Withdrawn,
     unhandled,
 )
-from consentkit._history import Agreement
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan
 from consentkit._receipt import Receipt

@@ -34,7 +34,7 @@ from consentkit import _documents as d
 from consentkit import _migrations
 from consentkit import _serialize as s
 from consentkit import _validate as v
-from consentkit._history import FrozenMap
+from consentkit._agreements import FrozenMap
 
 __all__ = [
     "DIALECT",
@@ -55,8 +55,8 @@ _DEF_NAMES: Final[dict[type, str]] = {d.LedgerData: "Ledger"}
 #: Validators that check only what the field's type already says.
 _TYPE_CHECKS: Final = frozenset(
     {
-        ("consentkit._history", "_event"),
-        ("consentkit._history", "_acceptances"),
+        ("consentkit._events", "_event"),
+        ("consentkit._agreements", "_acceptances"),
     }
 )
 

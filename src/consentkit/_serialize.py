@@ -42,10 +42,10 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from consentkit import _validate as v
+from consentkit._agreements import FrozenMap
 from consentkit._canonical import canonical_trusted, digest_bytes, digest_data
 from consentkit._errors import DecodeError, InvalidRecord, LedgerError, TamperedLedger
 from consentkit._events import EVENTS, Event
-from consentkit._history import FrozenMap
 from consentkit._receipt import Proof
 from consentkit._terms import CONDITIONS, Condition
 

@@ -1,10 +1,8 @@
-"""The facts a ledger's history establishes, and `ConsentState`, their view at a time.
+"""`ConsentState`: a read-only view of a ledger's history at one time.
 
-`History` is built incrementally, one event at a time, as the ledger grows.
-Each fact remembers the position (`seq`) of the event that made it, so one
-`History` serves every prefix of the ledger: a `ConsentState` is just the
-history read up to a position ``k`` (every event at or before its time) at a
-time ``at``.  Finding a state is a binary search, never a replay.
+A state is the history (`_history.History`) read up to a position ``k``
+(every event at or before its time) at a time ``at``.  Finding a state is a
+binary search, never a replay.
 """
 
 from __future__ import annotations
@@ -12,357 +10,20 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Final, Generic, TypeAlias, TypeVar
 
 import attrs
 
+from consentkit._agreements import Agreement, Negotiation, NegotiationStatus
 from consentkit._catalog import covers
 from consentkit._events import (
-    Accepted,
     Confirmed,
-    Declined,
-    Event,
-    ImpairmentCleared,
-    ImpairmentDeclared,
-    LimitDeclared,
-    LimitLifted,
-    Proposed,
     Revoked,
     SignalGiven,
-    Withdrawn,
-    unhandled,
 )
-from consentkit._history import Agreement, FrozenMap, Negotiation, NegotiationStatus
-from consentkit._terms import Authority, Grant, Limit, Signal, SignalMeaning, Terms
+from consentkit._history import NEVER, AgreementFact, History, negotiation_of
+from consentkit._terms import Authority, Grant, Limit
 
-__all__ = ["ConsentState", "History"]
-
-_NEVER: Final = 1 << 62  # a position after every event
-T = TypeVar("T")
-
-
-class Timeline(Generic[T]):
-    """Items in ledger order, each with its position, searchable by position."""
-
-    __slots__ = ("items", "seqs")
-
-    def __init__(self) -> None:
-        self.seqs: list[int] = []
-        self.items: list[T] = []
-
-    def __bool__(self) -> bool:
-        return bool(self.seqs)
-
-    def add(self, seq: int, item: T) -> None:
-        """Record `item` at position `seq` (positions only grow)."""
-        self.seqs.append(seq)
-        self.items.append(item)
-
-    def last_before(self, k: int, default: T) -> T:
-        """The last item before position `k`, or `default`."""
-        index = bisect_left(self.seqs, k)
-        return self.items[index - 1] if index else default
-
-    def between(self, low: int, high: int) -> list[T]:
-        """The items at positions strictly between `low` and `high`."""
-        return self.items[bisect_right(self.seqs, low) : bisect_left(self.seqs, high)]
-
-    def any_between(self, low: int, high: int) -> bool:
-        """Whether an item lies strictly between positions `low` and `high`."""
-        return bisect_right(self.seqs, low) < bisect_left(self.seqs, high)
-
-
-@attrs.define(eq=False)
-class ProposalFact:
-    """A proposal and how its negotiation went."""
-
-    seq: int
-    event: Proposed
-    terms_digest: str
-    statuses: list[tuple[int, NegotiationStatus]]
-    acceptances: dict[str, tuple[int, datetime]] = attrs.Factory(dict)
-    void: list[tuple[int, str]] = attrs.Factory(list)
-
-    @property
-    def status(self) -> NegotiationStatus:
-        """The status after every event so far."""
-        return self.statuses[-1][1]
-
-    def status_before(self, k: int) -> NegotiationStatus:
-        """The status after the events before position `k`."""
-        status = self.statuses[0][1]
-        for seq, value in self.statuses:
-            if seq >= k:
-                break
-            status = value
-        return status
-
-
-_AgreementState: TypeAlias = tuple[
-    int,
-    Agreement,
-    ProposalFact,
-    tuple[int, SignalGiven, str] | None,
-    dict[str, Timeline[int | None]],
-]
-
-
-@attrs.define(eq=False)
-class AgreementFact:
-    """An agreement, where it formed, and what later events did to it."""
-
-    seq: int
-    agreement: Agreement
-    proposal: ProposalFact
-    #: The STOP that ended it: position, signal, and why it meant STOP ("" for
-    #: a STOP cue of the protocol).
-    stop: tuple[int, SignalGiven, str] | None = None
-    #: For each party who gave a SLOW under it: the positions of their SLOWs,
-    #: each with the lowest cap set so far (None: no intensity given yet).
-    slows: dict[str, Timeline[int | None]] = attrs.Factory(dict)
-    memo: dict[object, object] = attrs.Factory(dict)
-    terms: Terms = attrs.field(init=False)
-
-    def __attrs_post_init__(self) -> None:
-        self.terms = self.agreement.terms  # read on every hot path
-
-    def accepted_seq(self, party: str) -> int:
-        """The position of `party`'s counted acceptance."""
-        return self.proposal.acceptances[party][0]
-
-    # SPEC 3.5: the memo is a cache, never pickled; it starts empty again.
-    def __getstate__(self) -> _AgreementState:
-        return (self.seq, self.agreement, self.proposal, self.stop, self.slows)
-
-    def __setstate__(self, state: _AgreementState) -> None:
-        self.seq, self.agreement, self.proposal, self.stop, self.slows = state
-        self.memo = {}
-        self.terms = self.agreement.terms
-
-
-@attrs.define(eq=False)
-class StandingLimit:
-    """A limit declared in the ledger, and when it was lifted."""
-
-    seq: int
-    limit: Limit
-    at: datetime
-    lifted: int = _NEVER
-
-
-class History:
-    """Every fact the events so far establish, each tagged with its position."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.proposals: dict[str, ProposalFact] = {}
-        self.agreements: list[AgreementFact] = []
-        self.by_proposal: dict[str, AgreementFact] = {}
-        self.by_party: dict[str, Timeline[AgreementFact]] = {}
-        # Per party, the agreements whose window has not ended by the latest
-        # event: times never go backwards, so an ended window never returns.
-        self.live: dict[str, list[AgreementFact]] = {}
-        self.impairment: dict[str, Timeline[bool]] = {}
-        self.standing: dict[str, list[StandingLimit]] = {}
-        self.revocations: dict[str, Timeline[Revoked]] = {}
-        self.confirmations: dict[str, Timeline[tuple[Confirmed, bool]]] = {}
-        self.resumes: dict[str, Timeline[None]] = {}
-        self.grant_ids: dict[tuple[str, str], list[str]] = {}
-
-    # -- reading ---------------------------------------------------------
-
-    def impaired(self, party: str, k: int) -> bool:
-        """Whether `party` is declared impaired after the events before `k`."""
-        timeline = self.impairment.get(party)
-        return timeline is not None and timeline.last_before(k, default=False)
-
-    def select(
-        self, parties: Iterable[str], at: datetime, k: int
-    ) -> AgreementFact | None:
-        """The agreement selected for `parties` at `at` (SPEC 2, which applies).
-
-        The most recently formed agreement among the events before `k` whose
-        parties include them all and whose window contains `at`.
-        """
-        wanted = frozenset(parties)
-        pool: Timeline[AgreementFact] | None = None
-        for party in wanted:
-            found = self.by_party.get(party)
-            if found is None:
-                return None
-            if pool is None or len(found.seqs) < len(pool.seqs):
-                pool = found
-        if pool is None:
-            return None
-        items = pool.items
-        for index in range(bisect_left(pool.seqs, k) - 1, -1, -1):
-            fact = items[index]
-            window = fact.terms.window
-            if window.start <= at < window.end and wanted <= fact.terms.parties:
-                return fact
-        return None
-
-    def in_force(
-        self, parties: Iterable[str], at: datetime, k: int
-    ) -> AgreementFact | None:
-        """The selected agreement unless a STOP before `k` ended it."""
-        fact = self.select(parties, at, k)
-        if fact is None or (fact.stop is not None and fact.stop[0] < k):
-            return None
-        return fact
-
-    # -- writing ---------------------------------------------------------
-
-    def apply(  # noqa: C901, PLR0912  # one branch per event type
-        self, event: Event, terms_digest: str | None = None
-    ) -> None:
-        """Record the facts `event` establishes; the ledger has checked its rules.
-
-        Args:
-            event: The event at position `count`.
-            terms_digest: For a `Proposed`, the digest of its terms.
-        """
-        seq = self.count
-        # INVARIANT: `apply` never raises: every rule was checked before.
-        if isinstance(event, SignalGiven):
-            self._signal(seq, event)
-        elif isinstance(event, Accepted):
-            self._accepted(seq, event)
-        elif isinstance(event, Confirmed):
-            counted = not self.impaired(event.by, seq)
-            self.confirmations.setdefault(event.by, Timeline()).add(
-                seq, (event, counted)
-            )
-        elif isinstance(event, Proposed):
-            self._proposed(seq, event, terms_digest or "")
-        elif isinstance(event, Declined):
-            self.proposals[event.proposal_id].statuses.append(
-                (seq, NegotiationStatus.DECLINED)
-            )
-        elif isinstance(event, Withdrawn):
-            self.proposals[event.proposal_id].statuses.append(
-                (seq, NegotiationStatus.WITHDRAWN)
-            )
-        elif isinstance(event, Revoked):
-            self.revocations.setdefault(event.by, Timeline()).add(seq, event)
-        elif isinstance(event, LimitDeclared):
-            self.standing.setdefault(event.by, []).append(
-                StandingLimit(seq, event.limit, event.at)
-            )
-        elif isinstance(event, LimitLifted):
-            for standing in self.lifted_by(event):
-                standing.lifted = seq
-        elif isinstance(event, ImpairmentDeclared):
-            self.impairment.setdefault(event.party, Timeline()).add(seq, True)  # noqa: FBT003
-        elif isinstance(event, ImpairmentCleared):
-            self.impairment.setdefault(event.party, Timeline()).add(seq, False)  # noqa: FBT003
-        else:
-            unhandled(event)
-        self.count = seq + 1
-
-    def lifted_by(self, event: LimitLifted) -> list[StandingLimit]:
-        """The standing limits (not yet lifted) that `event` lifts."""
-        return [
-            s
-            for s in self.standing.get(event.by, ())
-            if s.lifted == _NEVER
-            and s.limit.kind is event.kind
-            and s.limit.activity == event.activity
-            and s.limit.tag == event.tag
-        ]
-
-    def _proposed(self, seq: int, event: Proposed, terms_digest: str) -> None:
-        if event.supersedes is not None:
-            old = self.proposals[event.supersedes]
-            if old.status is NegotiationStatus.OPEN:
-                old.statuses.append((seq, NegotiationStatus.SUPERSEDED))
-        self.proposals[event.proposal_id] = ProposalFact(
-            seq=seq,
-            event=event,
-            terms_digest=terms_digest,
-            statuses=[(seq, NegotiationStatus.OPEN)],
-        )
-        for grant in event.terms.grants:
-            self.grant_ids.setdefault((grant.party, grant.id), []).append(
-                event.proposal_id
-            )
-
-    def _accepted(self, seq: int, event: Accepted) -> None:
-        proposal = self.proposals[event.proposal_id]
-        if self.impaired(event.by, seq):
-            # SPEC 2: consent given while impaired is void.
-            proposal.void.append((seq, event.by))
-            return
-        proposal.acceptances[event.by] = (seq, event.at)
-        terms = proposal.event.terms
-        if len(proposal.acceptances) < len(terms.parties):
-            return
-        proposal.statuses.append((seq, NegotiationStatus.AGREED))
-        agreement = Agreement(
-            proposal_id=event.proposal_id,
-            terms=terms,
-            formed_at=event.at,
-            accepted=FrozenMap({p: a for p, (_, a) in proposal.acceptances.items()}),
-        )
-        fact = AgreementFact(seq=seq, agreement=agreement, proposal=proposal)
-        self.agreements.append(fact)
-        self.by_proposal[event.proposal_id] = fact
-        for party in terms.parties:
-            self.by_party.setdefault(party, Timeline()).add(seq, fact)
-            self.live.setdefault(party, []).append(fact)
-
-    def _meaning(self, seq: int, event: SignalGiven) -> tuple[SignalMeaning, str]:
-        """SPEC 2: a signal is read through the giver's agreement in force.
-
-        A cue that protocol lacks, or a signal with no agreement in force, is a STOP.
-        """
-        fact = self.in_force((event.by,), event.at, seq)
-        if fact is None:
-            return (
-                SignalMeaning.STOP,
-                "given with no agreement in force, which counts as STOP",
-            )
-        cues: dict[str, Signal] | None = fact.memo.get("cues")  # type: ignore[assignment]
-        if cues is None:
-            cues = {s.cue: s for s in fact.terms.protocol.signals}
-            fact.memo["cues"] = cues
-        signal = cues.get(event.cue)
-        if signal is None:
-            why = f"a cue the protocol of `{fact.agreement.proposal_id}` lacks"
-            return SignalMeaning.STOP, why + ", which counts as STOP"
-        return signal.meaning, ""
-
-    def _signal(self, seq: int, event: SignalGiven) -> None:
-        meaning, why = self._meaning(seq, event)
-        if meaning is SignalMeaning.RESUME:
-            if not self.impaired(event.by, seq):  # a RESUME while impaired is void
-                self.resumes.setdefault(event.by, Timeline()).add(seq, None)
-            return
-        live = [f for f in self.live.get(event.by, ()) if f.terms.window.end > event.at]
-        self.live[event.by] = live
-        running = [f for f in live if f.terms.window.start <= event.at]
-        if meaning is SignalMeaning.STOP:
-            # SPEC 2: ends every agreement of the giver formed before it whose
-            # window contains it; the first STOP is the one that counts.
-            for other in running:
-                if other.stop is None:
-                    other.stop = (seq, event, why)
-            return
-        # SPEC 2: a SLOW marks the giver in every agreement in force for its
-        # own parties: not ended, and not replaced by a newer agreement
-        # (every such agreement includes the giver, so it is running too).
-        newer: set[frozenset[str]] = set()
-        for other in reversed(running):
-            parties = other.terms.parties
-            replaced = parties in newer or any(parties < p for p in newer)
-            newer.add(parties)
-            if not replaced and other.stop is None:
-                marks = other.slows.setdefault(event.by, Timeline())
-                cap = marks.items[-1] if marks else None
-                if event.intensity is not None:
-                    new = event.intensity - 1
-                    cap = new if cap is None else min(cap, new)
-                marks.add(seq, cap)
+__all__ = ["ConsentState"]
 
 
 class _Revocations:
@@ -524,7 +185,7 @@ class ConsentState:
         so far).
         """
         found: list[Limit] = []
-        formed = _NEVER
+        formed = NEVER
         if agreement is not None:
             fact = self._fact(agreement)
             own = fact.memo.get(("limits", party))
@@ -644,19 +305,6 @@ class ConsentState:
         if not reasons:
             reasons.append("no agreement has been formed")
         return "; ".join(reasons)
-
-
-def negotiation_of(fact: ProposalFact, k: int) -> Negotiation:
-    """The `Negotiation` of a proposal after the events before `k`."""
-    parties = fact.event.terms.parties
-    accepted = frozenset(p for p, (seq, _) in fact.acceptances.items() if seq < k)
-    return Negotiation(
-        proposal_id=fact.event.proposal_id,
-        proposer=fact.event.by,
-        status=fact.status_before(k),
-        accepted=accepted,
-        pending=parties - accepted,
-    )
 
 
 def memo(state: ConsentState, agreement: Agreement) -> dict[object, object]:

@@ -45,6 +45,7 @@ except ImportError as error:  # pragma: no cover  # the extra is part of `dev`
 import attrs
 
 from consentkit import _validate as v
+from consentkit._agreements import FrozenMap
 from consentkit._binding import check_binding, receipt_name
 from consentkit._canonical import canonical
 from consentkit._errors import (
@@ -54,7 +55,6 @@ from consentkit._errors import (
     ReceiptProblem,
     SignatureError,
 )
-from consentkit._history import FrozenMap
 from consentkit._ledger import Ledger
 from consentkit._receipt import CRYPTOSUITE, PROOF_TYPE, PURPOSE, Proof, Receipt
 from consentkit._serialize import format_time, parse_time

@@ -51,6 +51,7 @@ except ImportError as error:  # pragma: no cover  # only without hypothesis
     ) from error
 
 from consentkit import _validate as v
+from consentkit._agreements import Agreement, Negotiation, NegotiationStatus
 from consentkit._catalog import Activity, Catalog, covers, default_catalog
 from consentkit._compare import compare
 from consentkit._coverage import NAMED_TAGS
@@ -66,6 +67,7 @@ from consentkit._events import (
     Accepted,
     Confirmed,
     Declined,
+    Entry,
     Event,
     ImpairmentCleared,
     ImpairmentDeclared,
@@ -76,7 +78,6 @@ from consentkit._events import (
     SignalGiven,
     Withdrawn,
 )
-from consentkit._history import Agreement, Entry, Negotiation, NegotiationStatus
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
 from consentkit._preferences import (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from consentkit._agreements import Agreement
 from consentkit._catalog import Catalog
 from consentkit._decision import Finding
-from consentkit._history import Agreement
 from consentkit._plan import Step
 from consentkit._time import format_time
 from consentkit.rules._base import finding

@@ -9,11 +9,11 @@ from typing import Any, Final, Protocol, SupportsIndex, runtime_checkable
 import attrs
 
 from consentkit import _validate as v
+from consentkit._agreements import Agreement
 from consentkit._catalog import Activity, Catalog, ancestors_of
 from consentkit._coverage import grant_covers
 from consentkit._coverage import taken as capabilities
 from consentkit._decision import Finding, Verdict
-from consentkit._history import Agreement
 from consentkit._plan import Step
 from consentkit._state import ConsentState
 from consentkit._terms import Grant

@@ -8,9 +8,9 @@ from typing import Final
 
 import attrs
 
+from consentkit._agreements import Agreement
 from consentkit._catalog import ancestors_of, covers
 from consentkit._decision import Finding
-from consentkit._history import Agreement
 from consentkit._plan import Step
 from consentkit._state import memo as terms_memo
 from consentkit._terms import (

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator
 
+from consentkit._agreements import Agreement
 from consentkit._catalog import Activity, covers
 from consentkit._coverage import addresses, known_limit, limit_reaches
 from consentkit._decision import Finding
-from consentkit._history import Agreement
 from consentkit._plan import Step
 from consentkit._serialize import digest
 from consentkit._terms import Limit, LimitKind, Role

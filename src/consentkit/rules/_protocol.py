@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from consentkit._agreements import Agreement
 from consentkit._catalog import covers
 from consentkit._coverage import taken as capabilities
 from consentkit._coverage import usable
 from consentkit._decision import Finding
-from consentkit._history import Agreement
 from consentkit._plan import Step
 from consentkit._state import memo as terms_memo
 from consentkit._terms import Signal, SignalMeaning
