@@ -23,7 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_reports"}),
     # Preference lists and comparisons are records that documents carry.
     frozenset({"_preferences"}),
-    frozenset({"_coverage"}),
+    frozenset({"_coverage", "_facts"}),
     frozenset({"_canonical", "_serialize", "_migrations"}),
     frozenset({"_history", "_state", "_ledger"}),
     frozenset({"_binding"}),

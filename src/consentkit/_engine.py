@@ -8,10 +8,11 @@ DENY `CK900` finding, and an ALLOW always carries its affirmative basis.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from datetime import datetime
-from typing import Any, overload
+from typing import Any, TypeAlias, overload
 
 from consentkit import _many as many
 from consentkit._catalog import Catalog, default_catalog
@@ -23,23 +24,24 @@ from consentkit._decision import (
     Verdict,
     worst,
 )
+from consentkit._history import AgreementFact, History
 from consentkit._ledger import Ledger
 from consentkit._plan import Plan, Step
-from consentkit._state import ConsentState
-from consentkit._terms import Condition, ConfirmFirst, MaxDuration
+from consentkit._state import ConsentState, situation
 from consentkit.rules import (
     BUILTIN_CODES,
+    DEFAULT_PLAN_RULES,
     DEFAULT_RULES,
     CatalogIndex,
     HouseRules,
+    PlanContext,
     Rule,
     RuleContext,
+    allowance,
+    basis,
     finding,
-    sides,
 )
-from consentkit.rules._advice import plan_advice
 from consentkit.rules._base import rule_error
-from consentkit.rules._consent import basis as consent_basis
 from consentkit.rules._overlaps import PlanOverlaps
 
 __all__ = ["Engine", "check", "check_many", "check_plan", "default_engine", "envelope"]
@@ -58,13 +60,15 @@ class Engine:
         TypeError: Something given as a rule is not one.
     """
 
-    __slots__ = ("_calls", "_index", "catalog", "house", "rules")
+    __slots__ = ("_calls", "_guarded", "_index", "_quiet", "catalog", "house", "rules")
 
     def __init__(
         self,
         catalog: Catalog | None = None,
         rules: Iterable[Rule] = (),
         house: HouseRules | None = None,
+        *,
+        _guarded: bool = True,
     ) -> None:
         self.catalog = default_catalog() if catalog is None else catalog
         self.rules: tuple[Rule, ...] = tuple(rules)
@@ -79,13 +83,18 @@ class Engine:
                 )
         # Built-in rules are called through their functions (one call less);
         # custom rules are called as given and their results checked.
-        self._calls: tuple[
-            tuple[Rule, Callable[[Step, RuleContext], Any], bool], ...
-        ] = (
-            *((r, getattr(r, "function", r), True) for r in DEFAULT_RULES),
+        self._calls: tuple[_Call, ...] = (
+            *((r, r.function, True) for r in DEFAULT_RULES),
             *((r, r, False) for r in self.rules),
         )
         self._index = CatalogIndex(self.catalog)
+        #: Whether rules' guards may skip them (off only to test the guards).
+        self._guarded = _guarded
+        #: Per ledger history, per situation (agreement selected, position):
+        #: the rules whose guards do not say they are quiet there.
+        self._quiet: weakref.WeakKeyDictionary[History, dict[_Situation, _Calls]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def __repr__(self) -> str:
         return (
@@ -105,6 +114,26 @@ class Engine:
 
     # -- deciding --------------------------------------------------------
 
+    def _active(
+        self, history: History, fact: AgreementFact | None, context: RuleContext
+    ) -> _Calls:
+        """The rules to run in this situation: those whose guards do not hold.
+
+        A guard reads only the situation (SPEC 3.1 leaves the rules to say
+        when they cannot report), so its answer is kept per situation.  A
+        guard that raises skips nothing: its rule runs, and answers for itself.
+        """
+        key = (fact, context.state.k)
+        known = self._quiet.get(history)
+        if known is None:
+            known = {}
+            self._quiet[history] = known
+        active = known.get(key)
+        if active is None:
+            active = tuple(call for call in self._calls if not _quiet(call[0], context))
+            known[key] = active
+        return active
+
     def _run(
         self,
         step: Step,
@@ -117,17 +146,19 @@ class Engine:
             overlaps, position = plan
             overlapping = functools.partial(overlaps.overlapping, position)
             taken = functools.partial(overlaps.taken, position)
+        history, fact = situation(state, step.parties)
         context = RuleContext(
             state,
-            state.selected(step.parties),
+            None if fact is None else fact.agreement,
             self.catalog,
             overlapping,
             self.house,
             self._index,
             taken=taken,
         ).for_step(step)
+        calls = self._active(history, fact, context) if self._guarded else self._calls
         findings: list[Finding] = []
-        for rule, call, trusted in self._calls:
+        for rule, call, trusted in calls:
             try:
                 found = call(step, context)
                 if not trusted:
@@ -139,17 +170,17 @@ class Engine:
             except BaseException as error:  # noqa: BLE001  # SPEC 3.1: fail closed, here only
                 findings.append(rule_error(rule, error))
         verdict = _verdict(findings)
-        basis: tuple[str, ...] = ()
+        chosen: tuple[str, ...] = ()
         if verdict is Verdict.ALLOW:
-            basis = consent_basis(step, context)
-            if not basis:  # pragma: no cover  # INVARIANT: ALLOW needs every side
+            chosen = basis(step, context)
+            if not chosen:  # pragma: no cover  # INVARIANT: ALLOW needs every side
                 verdict = Verdict.DENY
                 findings.append(
                     finding("CK900", "no affirmative basis for an ALLOW: refused")
                 )
         if len(findings) > 1:
-            findings.sort(key=lambda f: (f.code, f.message))
-        return Decision.trusted(verdict, step, tuple(findings), basis), context
+            findings.sort(key=_finding_order)
+        return Decision.trusted(verdict, step, tuple(findings), chosen), context
 
     def check(self, step: Step, ledger: Ledger) -> Decision:
         """Decide one step against the consent in force at `step.at`.
@@ -180,11 +211,31 @@ class Engine:
             decision, context = self._run(step, state, (overlaps, position))
             decisions.append(decision)
             agreements.append(context.agreement)
-        advice = plan_advice(steps, agreements, self.catalog)
+        advice = self._advise(
+            plan,
+            PlanContext(
+                agreements=tuple(agreements),
+                catalog=self.catalog,
+                catalog_index=self._index,
+            ),
+        )
         verdict = worst([d.verdict for d in decisions])
         return PlanDecision(
             verdict=verdict, decisions=tuple(decisions), findings=advice
         )
+
+    @staticmethod
+    def _advise(plan: Plan, context: PlanContext) -> list[Finding]:
+        """The plan rules' advice, each rule under the same guard as a step's."""
+        found: list[Finding] = []
+        for rule in DEFAULT_PLAN_RULES:
+            try:
+                found.extend(rule.function(plan, context))
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as error:  # noqa: BLE001  # SPEC 3.1: fail closed, here only
+                found.append(rule_error(rule, error))
+        return found
 
     def envelope(
         self, ledger: Ledger, actor: str, recipient: str, at: datetime
@@ -215,28 +266,7 @@ class Engine:
             decision, context = self._run(step, state)
             if not decision.allowed:
                 continue
-            chosen = [side.chosen for side in sides(step, context) if side.chosen]
-            caps = [g.max_intensity for g in chosen if g.max_intensity is not None]
-            agreement = context.in_force
-            if agreement is not None:
-                for party in step.parties:
-                    slow = state.slow_cap(agreement, party)
-                    if slow is not None:
-                        caps.append(slow)
-            conditions: list[Condition] = []
-            for grant in chosen:
-                for condition in grant.conditions:
-                    if isinstance(condition, MaxDuration | ConfirmFirst) and (
-                        condition not in conditions
-                    ):
-                        conditions.append(condition)
-            found.append(
-                Allowance(
-                    activity=activity.id,
-                    max_intensity=min(caps) if caps else None,
-                    conditions=tuple(conditions),
-                )
-            )
+            found.append(allowance(step, context))
         return tuple(found)
 
     # -- many at once (SPEC 3.5) -------------------------------------------
@@ -334,6 +364,26 @@ def _expect_ledger(function: str, ledger: object) -> None:
         raise TypeError(
             f"{function}: expected a `Ledger`, got a `{type(ledger).__name__}`"
         )
+
+
+def _quiet(rule: Rule, context: RuleContext) -> bool:
+    """Whether `rule`'s guard holds in `context`'s situation (False: run it)."""
+    guard = getattr(rule, "quiet", None)
+    if guard is None:
+        return False
+    try:
+        return bool(guard(context))
+    except Exception:  # noqa: BLE001  # the rule runs and answers for itself
+        return False
+
+
+def _finding_order(found: Finding) -> tuple[str, str]:
+    return found.code, found.message
+
+
+_Call: TypeAlias = tuple[Rule, Callable[[Step, RuleContext], Any], bool]
+_Calls: TypeAlias = tuple[_Call, ...]
+_Situation: TypeAlias = tuple[AgreementFact | None, int]
 
 
 def _verdict(findings: list[Finding]) -> Verdict:

@@ -8,13 +8,14 @@ the ledger; `ConsentState` (in `_state`) reads it up to a position.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Final, Generic, TypeAlias, TypeVar
 
 import attrs
 
 from consentkit._agreements import Agreement, FrozenMap, Negotiation, NegotiationStatus
+from consentkit._catalog import covers
 from consentkit._events import (
     Accepted,
     Confirmed,
@@ -30,6 +31,7 @@ from consentkit._events import (
     Withdrawn,
     unhandled,
 )
+from consentkit._facts import CatalogIndex, LimitIndex, TermsFacts
 from consentkit._terms import Limit, Signal, SignalMeaning, Terms
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "AgreementFact",
     "History",
     "ProposalFact",
+    "Revocations",
     "StandingLimit",
     "Timeline",
     "negotiation_of",
@@ -114,7 +117,12 @@ _AgreementState: TypeAlias = tuple[
 
 @attrs.define(eq=False)
 class AgreementFact:
-    """An agreement, where it formed, and what later events did to it."""
+    """An agreement, where it formed, and what later events did to it.
+
+    What its terms say, indexed for a catalog (`facts`), and what the events
+    up to a position make of them are derived on first use and kept here,
+    privately, in typed tables; they are caches, never pickled (SPEC 3.5).
+    """
 
     seq: int
     agreement: Agreement
@@ -125,24 +133,78 @@ class AgreementFact:
     #: For each party who gave a SLOW under it: the positions of their SLOWs,
     #: each with the lowest cap set so far (None: no intensity given yet).
     slows: dict[str, Timeline[int | None]] = attrs.Factory(dict)
-    memo: dict[object, object] = attrs.Factory(dict)
     terms: Terms = attrs.field(init=False)
+    #: The protocol's signals by cue.
+    cues: Mapping[str, Signal] = attrs.field(init=False)
+    _facts: dict[CatalogIndex, TermsFacts] = attrs.field(init=False)
+    #: A party's revocations between two positions that apply to it.
+    revoked: dict[tuple[str, int, int], Revocations] = attrs.field(init=False)
+    #: A party's limits in effect at a position, indexed for a catalog.
+    limits: dict[tuple[CatalogIndex, str, int], LimitIndex] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
+        self._caches()
+
+    def _caches(self) -> None:
         self.terms = self.agreement.terms  # read on every hot path
+        self.cues = {s.cue: s for s in self.terms.protocol.signals}
+        self._facts = {}
+        self.revoked = {}
+        self.limits = {}
+
+    def facts(self, index: CatalogIndex) -> TermsFacts:
+        """What the terms say, indexed for `index`'s catalog (built once)."""
+        found = self._facts.get(index)
+        if found is None:
+            found = TermsFacts(self.terms, index)
+            self._facts[index] = found
+        return found
 
     def accepted_seq(self, party: str) -> int:
         """The position of `party`'s counted acceptance."""
         return self.proposal.acceptances[party][0]
 
-    # SPEC 3.5: the memo is a cache, never pickled; it starts empty again.
+    # SPEC 3.5: the caches are never pickled; they start empty again.
     def __getstate__(self) -> _AgreementState:
         return (self.seq, self.agreement, self.proposal, self.stop, self.slows)
 
     def __setstate__(self, state: _AgreementState) -> None:
         self.seq, self.agreement, self.proposal, self.stop, self.slows = state
-        self.memo = {}
-        self.terms = self.agreement.terms
+        self._caches()
+
+
+class Revocations:
+    """One party's revocations that apply to one agreement, indexed for lookup."""
+
+    __slots__ = ("activities", "everything", "ids")
+
+    def __init__(
+        self, seqs: list[int], events: list[Revoked], agreement: Agreement
+    ) -> None:
+        self.everything: tuple[int, Revoked] | None = None
+        self.ids: dict[str, tuple[int, Revoked]] = {}
+        self.activities: list[tuple[str, int, Revoked]] = []
+        for seq, event in zip(seqs, events, strict=True):
+            if event.everything:
+                if self.everything is None:
+                    self.everything = (seq, event)
+                continue
+            if event.proposal_id in (None, agreement.proposal_id):
+                for grant_id in event.grants:
+                    self.ids.setdefault(grant_id, (seq, event))
+            self.activities.extend((a, seq, event) for a in event.activities)
+
+    def find(self, grant_id: str, activity: str | None) -> Revoked | None:
+        """The earliest revocation withdrawing `grant_id` (for `activity`), if any."""
+        hit = self.everything
+        by_id = self.ids.get(grant_id)
+        if by_id is not None and (hit is None or by_id[0] < hit[0]):
+            hit = by_id
+        if activity is not None:
+            for revoked, seq, event in self.activities:
+                if (hit is None or seq < hit[0]) and covers(revoked, activity):
+                    hit = (seq, event)
+        return None if hit is None else hit[1]
 
 
 @attrs.define(eq=False)
@@ -173,6 +235,18 @@ class History:
         self.confirmations: dict[str, Timeline[tuple[Confirmed, bool]]] = {}
         self.resumes: dict[str, Timeline[None]] = {}
         self.grant_ids: dict[tuple[str, str], list[str]] = {}
+        #: A party's standing limits in effect at a position with no
+        #: agreement, indexed for a catalog.
+        self.limits: dict[tuple[CatalogIndex, str, int], LimitIndex] = {}
+
+    # SPEC 3.5: the limits' indexes are caches, never pickled.
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["limits"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
 
     # -- reading ---------------------------------------------------------
 
@@ -327,11 +401,7 @@ class History:
                 SignalMeaning.STOP,
                 "given with no agreement in force, which counts as STOP",
             )
-        cues: dict[str, Signal] | None = fact.memo.get("cues")  # type: ignore[assignment]
-        if cues is None:
-            cues = {s.cue: s for s in fact.terms.protocol.signals}
-            fact.memo["cues"] = cues
-        signal = cues.get(event.cue)
+        signal = fact.cues.get(event.cue)
         if signal is None:
             why = f"a cue the protocol of `{fact.agreement.proposal_id}` lacks"
             return SignalMeaning.STOP, why + ", which counts as STOP"

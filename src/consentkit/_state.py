@@ -7,57 +7,32 @@ binary search, never a replay.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Final
 
 import attrs
 
 from consentkit._agreements import Agreement, Negotiation, NegotiationStatus
-from consentkit._catalog import covers
 from consentkit._events import (
     Confirmed,
     Revoked,
     SignalGiven,
 )
-from consentkit._history import NEVER, AgreementFact, History, negotiation_of
+from consentkit._facts import CatalogIndex, LimitIndex, TermsFacts
+from consentkit._history import (
+    NEVER,
+    AgreementFact,
+    History,
+    Revocations,
+    negotiation_of,
+)
+from consentkit._serialize import digest
 from consentkit._terms import Authority, Grant, Limit
 
 __all__ = ["ConsentState"]
-
-
-class _Revocations:
-    """One party's revocations that apply to one agreement, indexed for lookup."""
-
-    __slots__ = ("activities", "everything", "ids")
-
-    def __init__(
-        self, seqs: list[int], events: list[Revoked], agreement: Agreement
-    ) -> None:
-        self.everything: tuple[int, Revoked] | None = None
-        self.ids: dict[str, tuple[int, Revoked]] = {}
-        self.activities: list[tuple[str, int, Revoked]] = []
-        for seq, event in zip(seqs, events, strict=True):
-            if event.everything:
-                if self.everything is None:
-                    self.everything = (seq, event)
-                continue
-            if event.proposal_id in (None, agreement.proposal_id):
-                for grant_id in event.grants:
-                    self.ids.setdefault(grant_id, (seq, event))
-            self.activities.extend((a, seq, event) for a in event.activities)
-
-    def find(self, grant_id: str, activity: str | None) -> Revoked | None:
-        """The earliest revocation withdrawing `grant_id` (for `activity`), if any."""
-        hit = self.everything
-        by_id = self.ids.get(grant_id)
-        if by_id is not None and (hit is None or by_id[0] < hit[0]):
-            hit = by_id
-        if activity is not None:
-            for revoked, seq, event in self.activities:
-                if (hit is None or seq < hit[0]) and covers(revoked, activity):
-                    hit = (seq, event)
-        return None if hit is None else hit[1]
 
 
 @attrs.frozen
@@ -149,13 +124,13 @@ class ConsentState:
         high = bisect_left(seqs, self.k)
         if low >= high:
             return None
-        key = ("revoked", grant.party, low, high)
-        summary: _Revocations | None = fact.memo.get(key)  # type: ignore[assignment]
+        key = (grant.party, low, high)
+        summary = fact.revoked.get(key)
         if summary is None:
-            summary = _Revocations(
+            summary = Revocations(
                 revocations.seqs[low:high], revocations.items[low:high], agreement
             )
-            fact.memo[key] = summary
+            fact.revoked[key] = summary
         return summary.find(grant.id, activity)
 
     def grants(
@@ -184,19 +159,15 @@ class ConsentState:
         unless lifted before the agreement formed (with no agreement: lifted
         so far).
         """
-        found: list[Limit] = []
+        own: tuple[Limit, ...] = ()
         formed = NEVER
         if agreement is not None:
-            fact = self._fact(agreement)
-            own = fact.memo.get(("limits", party))
-            if own is None:
-                own = tuple(lim for lim in agreement.terms.limits if lim.party == party)
-                fact.memo[("limits", party)] = own
-            standing_limits = self._history.standing.get(party)
-            if not standing_limits:
-                return own  # type: ignore[return-value]  # memo values are typed by key
-            found.extend(own)  # type: ignore[arg-type]
-            formed = fact.seq
+            own = tuple(lim for lim in agreement.terms.limits if lim.party == party)
+            formed = self._fact(agreement).seq
+        return own + self._standing(party, formed)
+
+    def _standing(self, party: str, formed: int) -> tuple[Limit, ...]:
+        found: list[Limit] = []
         for standing in self._history.standing.get(party, ()):
             if standing.seq >= self.k:
                 break
@@ -205,6 +176,40 @@ class ConsentState:
                 continue
             found.append(standing.limit)
         return tuple(found)
+
+    def limit_index(
+        self, party: str, agreement: Agreement | None, index: CatalogIndex
+    ) -> LimitIndex:
+        """`limits(party, agreement)`, indexed by what they reach in `index`."""
+        history = self._history
+        has_standing = party in history.standing
+        if agreement is not None:
+            fact = self._fact(agreement)
+            terms = fact.facts(index)
+            if not has_standing:
+                return terms.limits_of(party)
+            key = (index, party, self.k)
+            found = fact.limits.get(key)
+            if found is None:
+                limits = terms.limits_of(party).limits + self._standing(party, fact.seq)
+                found = LimitIndex(limits, index)
+                fact.limits[key] = found
+            return found
+        key = (index, party, self.k if has_standing else 0)
+        found = history.limits.get(key)
+        if found is None:
+            found = LimitIndex(self._standing(party, NEVER), index)
+            history.limits[key] = found
+        return found
+
+    def facts(self, agreement: Agreement, index: CatalogIndex) -> TermsFacts:
+        """What `agreement`'s terms say, indexed for `index`'s catalog."""
+        return self._fact(agreement).facts(index)
+
+    def standing_digest(self, limit: Limit) -> tuple[datetime, str] | None:
+        """When `limit` was last declared as a standing limit, and its digest."""
+        declared = self.declared_at(limit)
+        return None if declared is None else (declared, _digest(limit))
 
     def declared_at(self, limit: Limit) -> datetime | None:
         """When `limit` was declared as a standing limit (the latest such), or None."""
@@ -307,11 +312,16 @@ class ConsentState:
         return "; ".join(reasons)
 
 
-def memo(state: ConsentState, agreement: Agreement) -> dict[object, object]:
-    """The built-in rules' cache for what they derive from `agreement`'s terms.
+#: A limit's digest, the record a finding refers to.
+_digest: Final = functools.lru_cache(maxsize=4096)(digest)
 
-    Terms never change, so entries stay valid for every state.  It is private
-    to consentkit: custom rules are handed the state, which offers no way to
-    write into it (SPEC 3.1).
+
+def situation(
+    state: ConsentState, parties: Iterable[str]
+) -> tuple[History, AgreementFact | None]:
+    """The history `state` reads and the agreement selected for `parties`.
+
+    The engine's key for what rules' guards said: private to consentkit.
     """
-    return state._fact(agreement).memo  # noqa: SLF001  # the one way in
+    history = state._history  # noqa: SLF001  # the one way in
+    return history, history.select(parties, state.at, state.k)

@@ -19,77 +19,71 @@ from __future__ import annotations
 
 from typing import Final
 
-from consentkit.rules._agreement import (
-    no_agreement,
-    not_a_party,
-    outside_window,
-    stopped,
+# Each module registers its rules as it loads (`rule`, `plan_rule`): adding a
+# rule is writing it, with its registration, in one of these modules.
+from consentkit.rules import (  # noqa: F401  # imported to register
+    _advice,
+    _agreement,
+    _consent,
+    _house,
+    _limits,
+    _protocol,
+    _signals,
 )
 from consentkit.rules._base import (
-    BUILTIN_CODES,
     CODES,
     CatalogIndex,
+    Derived,
     FunctionRule,
     HouseRules,
+    PlanContext,
+    PlanFunctionRule,
+    PlanRule,
     Rule,
     RuleContext,
     finding,
+    registered,
 )
-from consentkit.rules._consent import (
-    Side,
-    condition_unmet,
-    confirm_first,
-    intensity_cap,
-    no_consent,
-    revoked,
-    sides,
-)
-from consentkit.rules._house import house_rule, unknown_activity
-from consentkit.rules._limits import hard_limit, soft_limit, unknown_limit
-from consentkit.rules._protocol import (
-    equipment_missing,
-    impaired,
-    no_stop_signal,
-    no_usable_stop_signal,
-    outside_authority,
-)
-from consentkit.rules._signals import slowed, slowed_cap
+from consentkit.rules._consent import Side, allowance, basis, sides
 
 __all__ = [
     "BUILTIN_CODES",
     "CODES",
+    "DEFAULT_PLAN_RULES",
     "DEFAULT_RULES",
     "CatalogIndex",
+    "Derived",
     "FunctionRule",
     "HouseRules",
+    "PlanContext",
+    "PlanFunctionRule",
+    "PlanRule",
     "Rule",
     "RuleContext",
     "Side",
+    "allowance",
+    "basis",
     "finding",
     "sides",
 ]
 
-#: The built-in step rules, one per code, in code order.  They always run.
-DEFAULT_RULES: Final[tuple[Rule, ...]] = (
-    unknown_activity,
-    hard_limit,
-    revoked,
-    no_agreement,
-    not_a_party,
-    no_consent,
-    intensity_cap,
-    condition_unmet,
-    stopped,
-    impaired,
-    no_stop_signal,
-    no_usable_stop_signal,
-    equipment_missing,
-    outside_authority,
-    slowed_cap,
-    house_rule,
-    outside_window,
-    unknown_limit,
-    soft_limit,
-    slowed,
-    confirm_first,
+
+# The registry in code order, as the reference tables show it.
+for _code, _entry in sorted(CODES.items()):
+    del CODES[_code]
+    CODES[_code] = _entry
+del _code, _entry
+
+#: Every built-in code, registered above: custom rules need codes of their own.
+BUILTIN_CODES: Final = frozenset(CODES)
+
+#: The built-in step rules, one per code, in code order.  They always run,
+#: save where a rule's guard (`FunctionRule.quiet`) says it cannot report.
+DEFAULT_RULES: Final[tuple[FunctionRule, ...]] = tuple(
+    r for r in registered() if isinstance(r, FunctionRule)
+)
+
+#: The built-in plan rules (advice, SPEC 3.3), in code order.
+DEFAULT_PLAN_RULES: Final[tuple[PlanFunctionRule, ...]] = tuple(
+    r for r in registered() if isinstance(r, PlanFunctionRule)
 )

@@ -2,50 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from consentkit._agreements import Agreement
-from consentkit._catalog import Catalog
 from consentkit._decision import Finding
-from consentkit._plan import Step
+from consentkit._plan import Plan, Step
 from consentkit._time import format_time
-from consentkit.rules._base import finding
+from consentkit.rules._base import PlanContext, finding, plan_rule
 
-__all__ = ["aftercare_missing", "check_in_gap", "plan_advice"]
-
-
-def plan_advice(
-    steps: Sequence[Step], agreements: Sequence[Agreement | None], catalog: Catalog
-) -> list[Finding]:
-    """CK301 and CK302 for a plan, given the agreement selected for each step.
-
-    The agreement is the one selected (SPEC 3.3), ended by a STOP or not; a
-    step without one gets no advice.
-    """
-    psychological = [
-        step.activity in catalog and "psychological" in catalog.risk_tags(step.activity)
-        for step in steps
-    ]
-    return [
-        *aftercare_missing(steps, agreements, psychological),
-        *check_in_gap(steps, agreements),
-    ]
+__all__ = ["aftercare_missing", "check_in_gap"]
 
 
-def aftercare_missing(
-    steps: Sequence[Step],
-    agreements: Sequence[Agreement | None],
-    psychological: Sequence[bool],
-) -> list[Finding]:
+@plan_rule("CK301", "aftercare-missing", "a demanding step without aftercare")
+def aftercare_missing(plan: Plan, context: PlanContext) -> Iterable[Finding]:
     """CK301: a demanding step, and a party of it without aftercare.
 
     Demanding: intensity 7 or more, or an activity whose risks (SPEC 2)
-    include ``psychological``.
+    include ``psychological``.  The agreement is the one selected for the
+    step (SPEC 3.3), ended by a STOP or not; a step without one gets no advice.
     """
     found: list[Finding] = []
     seen: set[tuple[str, str]] = set()
-    for index, (step, agreement) in enumerate(zip(steps, agreements, strict=True)):
-        if agreement is None or not (step.intensity >= 7 or psychological[index]):
+    for index, (step, agreement) in enumerate(
+        zip(plan.steps, context.agreements, strict=True)
+    ):
+        if agreement is None or not _demanding(step, context):
             continue
         care = agreement.terms.protocol.aftercare
         if any(a.party is None for a in care):
@@ -67,15 +48,29 @@ def aftercare_missing(
     return found
 
 
-def check_in_gap(
-    steps: Sequence[Step], agreements: Sequence[Agreement | None]
-) -> list[Finding]:
+def _demanding(step: Step, context: PlanContext) -> bool:
+    if step.intensity >= 7:  # SPEC 3.3's threshold
+        return True
+    catalog = context.catalog
+    return step.activity in catalog and "psychological" in catalog.risk_tags(
+        step.activity
+    )
+
+
+@plan_rule("CK302", "check-in-gap", "a run of steps longer than the check-in interval")
+def check_in_gap(plan: Plan, context: PlanContext) -> Iterable[Finding]:
     """CK302: a run of steps lasting longer than the check-in interval.
 
     A run: steps each starting at or before the latest end so far; the
     interval: that of the protocol of the agreement selected for the run's
     first step (SPEC 3.3); a run whose first step has none gets no advice.
     """
+    return _gaps(plan.steps, context.agreements)
+
+
+def _gaps(
+    steps: Sequence[Step], agreements: Sequence[Agreement | None]
+) -> list[Finding]:
     found: list[Finding] = []
     index = 0
     while index < len(steps):

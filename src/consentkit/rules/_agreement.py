@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from consentkit._decision import Finding
+from consentkit._decision import Finding, Verdict
 from consentkit._plan import Step
 from consentkit._time import format_time
-from consentkit.rules._base import RuleContext, finding, rule
+from consentkit.rules._base import RuleContext, finding, nothing_in_force, rule
 
 __all__ = ["no_agreement", "not_a_party", "outside_window", "stopped"]
 
@@ -26,7 +26,22 @@ def _stop_message(context: RuleContext, proposal_id: str) -> str:
     )
 
 
-@rule("CK108")
+def _running(context: RuleContext) -> bool:
+    """Quiet: an agreement is selected for the step's parties, not stopped."""
+    return context.in_force is not None
+
+
+def _selected(context: RuleContext) -> bool:
+    return context.agreement is not None
+
+
+@rule(
+    "CK108",
+    "stopped",
+    Verdict.DENY,
+    "a STOP ended the agreement",
+    quiet=_running,
+)
 def stopped(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.1: the agreement for the step was ended by a STOP."""
     if context.activity(step) is None:
@@ -45,7 +60,13 @@ def stopped(step: Step, context: RuleContext) -> Iterable[Finding]:
     )
 
 
-@rule("CK104")
+@rule(
+    "CK104",
+    "not-a-party",
+    Verdict.DENY,
+    "a party of the step is not in the agreement",
+    quiet=_selected,
+)
 def not_a_party(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.1: the recipient's agreement does not include every party of the step."""
     if context.activity(step) is None or context.agreement is not None:
@@ -66,7 +87,13 @@ def not_a_party(step: Step, context: RuleContext) -> Iterable[Finding]:
     )
 
 
-@rule("CK103")
+@rule(
+    "CK103",
+    "no-agreement",
+    Verdict.DENY,
+    "no agreement applies to the recipient",
+    quiet=_selected,
+)
 def no_agreement(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.1: no agreement is selected for the recipient; say why."""
     if context.activity(step) is None or context.agreement is not None:
@@ -77,7 +104,13 @@ def no_agreement(step: Step, context: RuleContext) -> Iterable[Finding]:
     return (finding("CK103", f"no agreement for {step.recipient}: {why}"),)
 
 
-@rule("CK116")
+@rule(
+    "CK116",
+    "outside-window",
+    Verdict.DENY,
+    "the step ends after the window",
+    quiet=nothing_in_force,
+)
 def outside_window(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: the step ends after its agreement's window ends."""
     agreement = context.in_force

@@ -1,85 +1,84 @@
-"""What every rule shares: the rule protocol, its context, codes, house rules."""
+"""What every rule shares: the registry of codes, the rule protocol, its context.
+
+A built-in rule is registered once, where it is written::
+
+    @rule("CK116", "outside-window", Verdict.DENY, "the step ends after the window",
+          quiet=no_agreement_in_force)
+    def outside_window(step, context): ...
+
+That one line gives its code, name, verdict and meaning; `CODES`,
+`DEFAULT_RULES`, the reference tables of the docs and `consentkit.testing`
+all read the registry.  A plan rule (`plan_rule`) is registered the same way.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from types import MappingProxyType
-from typing import Any, Final, Protocol, SupportsIndex, runtime_checkable
+from typing import (
+    Any,
+    Final,
+    Generic,
+    Protocol,
+    SupportsIndex,
+    TypeVar,
+    cast,
+    runtime_checkable,
+)
 
 import attrs
 
 from consentkit import _validate as v
 from consentkit._agreements import Agreement
-from consentkit._catalog import Activity, Catalog, ancestors_of
-from consentkit._coverage import grant_covers
+from consentkit._catalog import Activity, Catalog
 from consentkit._coverage import taken as capabilities
 from consentkit._decision import Finding, Verdict
-from consentkit._plan import Step
+from consentkit._facts import CatalogIndex
+from consentkit._plan import Plan, Step
 from consentkit._state import ConsentState
-from consentkit._terms import Grant
 
 __all__ = [
-    "BUILTIN_CODES",
     "CODES",
     "CatalogIndex",
+    "Derived",
     "FunctionRule",
     "HouseRules",
+    "PlanContext",
+    "PlanFunctionRule",
+    "PlanRule",
     "Rule",
     "RuleContext",
     "built_in",
     "finding",
+    "nothing_in_force",
     "overlap_taken",
+    "plan_rule",
+    "register_code",
+    "registered",
     "rule",
     "rule_error",
-    "scratch",
 ]
 
+T = TypeVar("T")
 
-#: Every built-in code: (stable name, verdict, when it applies).  Codes are
-#: never reused or renumbered.
-CODES: Final[dict[str, tuple[str, Verdict | None, str]]] = {
-    "CK100": ("unknown-activity", Verdict.DENY, "the activity is not in the catalog"),
-    "CK101": ("hard-limit", Verdict.DENY, "a party's hard limit reaches the activity"),
-    "CK102": ("revoked", Verdict.DENY, "a side's consent was revoked"),
-    "CK103": ("no-agreement", Verdict.DENY, "no agreement applies to the recipient"),
-    "CK104": (
-        "not-a-party",
-        Verdict.DENY,
-        "a party of the step is not in the agreement",
-    ),
-    "CK105": ("no-consent", Verdict.DENY, "a side has no grant for the step"),
-    "CK106": ("intensity-cap", Verdict.DENY, "a side's grant is capped below it"),
-    "CK107": (
-        "condition-unmet",
-        Verdict.DENY,
-        "a condition of a side's grant is unmet",
-    ),
-    "CK108": ("stopped", Verdict.DENY, "a STOP ended the agreement"),
-    "CK109": ("impaired", Verdict.DENY, "a party is declared impaired"),
-    "CK110": ("no-stop-signal", Verdict.DENY, "the protocol has no STOP signal"),
-    "CK111": (
-        "no-usable-stop-signal",
-        Verdict.DENY,
-        "no STOP signal stays usable by the recipient",
-    ),
-    "CK112": ("equipment-missing", Verdict.DENY, "required equipment is not listed"),
-    "CK113": ("outside-authority", Verdict.DENY, "the director holds no authority"),
-    "CK114": ("slowed-cap", Verdict.DENY, "the intensity is above a SLOW's cap"),
-    "CK115": ("house-rule", Verdict.DENY, "the house rules ban the activity"),
-    "CK116": ("outside-window", Verdict.DENY, "the step ends after the window"),
-    "CK117": (
-        "unknown-limit",
-        Verdict.DENY,
-        "a limit names an activity or tag the catalog does not know",
-    ),
-    "CK201": ("soft-limit", Verdict.RENEGOTIATE, "a soft limit awaits being addressed"),
-    "CK202": ("slowed", Verdict.RENEGOTIATE, "a party's SLOW awaits their RESUME"),
-    "CK203": ("confirm-first", Verdict.RENEGOTIATE, "a grant awaits its confirmation"),
-    "CK301": ("aftercare-missing", None, "a demanding step without aftercare"),
-    "CK302": ("check-in-gap", None, "a run of steps longer than the check-in interval"),
-    "CK900": ("rule-error", Verdict.DENY, "a rule raised"),
-}
-BUILTIN_CODES: Final = frozenset(CODES)
+
+#: Every built-in code: (stable name, verdict, when it applies), filled by
+#: the registrations (`rule`, `plan_rule`, `register_code`) as the rule
+#: modules load.  Codes are never reused or renumbered.
+CODES: Final[dict[str, tuple[str, Verdict | None, str]]] = {}
+
+
+def register_code(code: str, name: str, verdict: Verdict | None, meaning: str) -> None:
+    """Enter a built-in code in `CODES`, once.
+
+    Raises:
+        ValueError: The code or its name is registered already.
+    """
+    if code in CODES or any(entry[0] == name for entry in CODES.values()):
+        raise ValueError(f"code `{code}` ({name}) is registered twice")
+    CODES[code] = (name, verdict, meaning)
+
+
+register_code("CK900", "rule-error", Verdict.DENY, "a rule raised")
 
 
 def _safely(read: Callable[[], object], fallback: str) -> str:
@@ -136,30 +135,17 @@ class HouseRules:
     )
 
 
-class CatalogIndex:
-    """What rules look up in a catalog, computed once per engine (read-only)."""
+class Derived(Generic[T]):
+    """A fact about one step that several built-in rules read (SPEC 3.2's sides).
 
-    __slots__ = ("activities", "catalog", "lineage")
-    catalog: Catalog
-    activities: Mapping[str, Activity]
-    lineage: Mapping[str, tuple[str, ...]]
+    It is computed once per check, on first use, by `compute`, and kept in
+    the check's context, keyed by this object (never by a string).
+    """
 
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.activities = MappingProxyType({a.id: a for a in catalog})
-        #: For each activity, itself and its ancestors, nearest first.
-        self.lineage = MappingProxyType(
-            {a.id: (a.id, *ancestors_of(a.id)) for a in catalog}
-        )
+    __slots__ = ("compute",)
 
-    def __setattr__(self, name: str, value: object) -> None:
-        if hasattr(self, name):
-            raise AttributeError(f"catalog index: `{name}` is read-only")
-        object.__setattr__(self, name, value)
-
-    def grant_covers(self, grant: Grant, activity: str) -> bool:
-        """Whether `grant` covers `activity` (SPEC 2, Grant; law 4)."""
-        return grant_covers(grant, activity, self.catalog)
+    def __init__(self, compute: Callable[[Step, RuleContext], T]) -> None:
+        self.compute = compute
 
 
 class RuleContext:
@@ -181,8 +167,8 @@ class RuleContext:
     __slots__ = (
         "_activities",
         "_activity",
+        "_derived",
         "_overlapping",
-        "_scratch",
         "_step",
         "_taken",
         "agreement",
@@ -199,7 +185,7 @@ class RuleContext:
     catalog_index: CatalogIndex
     in_force: Agreement | None
     _overlapping: Sequence[Step] | Callable[[], Sequence[Step]]
-    _scratch: dict[str, Any]
+    _derived: dict[Derived[Any], Any]
     _activities: Mapping[str, Activity]
     _step: Step | None
     _activity: Activity | None
@@ -224,7 +210,7 @@ class RuleContext:
         put(self, "_overlapping", overlapping)
         put(self, "house", house)
         put(self, "catalog_index", CatalogIndex(catalog) if index is None else index)
-        put(self, "_scratch", {})
+        put(self, "_derived", {})
         put(
             self,
             "in_force",
@@ -267,6 +253,19 @@ class RuleContext:
             return self._activity
         return self._activities.get(step.activity)
 
+    def derive(self, fact: Derived[T], step: Step) -> T:
+        """`fact` about `step`, computed on first use and kept for this check."""
+        if step is not self._step:
+            return fact.compute(step, self)  # a step other than the checked one
+        found = self._derived.get(fact, _MISSING)
+        if found is _MISSING:
+            found = fact.compute(step, self)
+            self._derived[fact] = found
+        return cast("T", found)
+
+
+_MISSING: Final = object()
+
 
 def overlap_taken(context: RuleContext, step: Step) -> frozenset[str]:
     """What the steps overlapping `step` with its recipient take away (CK111).
@@ -284,12 +283,17 @@ def overlap_taken(context: RuleContext, step: Step) -> frozenset[str]:
     return frozenset(found)
 
 
-def scratch(context: RuleContext) -> dict[str, Any]:
-    """The built-in rules' shared cache for one step's check.
+#: A rule's guard: given the context (before any step is read), whether the
+#: rule cannot report.  It reads only the situation -- the agreement selected,
+#: the state's events (never its time), the engine's catalog and house rules
+#: -- so the engine may ask it once per situation and skip the rule while it
+#: holds.  A guard must be sound: when it says quiet, the rule finds nothing.
+Guard = Callable[["RuleContext"], bool]
 
-    Private to consentkit: a custom rule is handed a context it cannot write.
-    """
-    return context._scratch  # noqa: SLF001  # the one way in
+
+def nothing_in_force(context: RuleContext) -> bool:
+    """The guard of a rule that reads only the agreement in force."""
+    return context.in_force is None
 
 
 @runtime_checkable
@@ -313,11 +317,19 @@ class Rule(Protocol):
 
 @attrs.frozen
 class FunctionRule:
-    """A rule made from a function by `rule`."""
+    """A rule made from a function by `rule`.
+
+    Attributes:
+        code: Its code.
+        name: Its stable name.
+        function: What it runs.
+        quiet: Its guard, if any: when it holds, the rule finds nothing.
+    """
 
     code: str
     name: str
     function: Callable[[Step, RuleContext], Iterable[Finding]] = attrs.field(repr=False)
+    quiet: Guard | None = attrs.field(default=None, repr=False)
 
     def __call__(self, step: Step, context: RuleContext) -> Iterable[Finding]:
         """Run the rule."""
@@ -331,33 +343,120 @@ class FunctionRule:
         return super().__reduce_ex__(protocol)
 
 
-#: The built-in rules made by `rule`, by code: these pickle by reference.
-_BUILT_IN: Final[dict[str, FunctionRule]] = {}
+#: The built-in rules made by `rule` and `plan_rule`, by code: these pickle
+#: by reference.
+_BUILT_IN: Final[dict[str, FunctionRule | PlanFunctionRule]] = {}
 
 
-def built_in(code: str) -> Rule:
+def built_in(code: str) -> FunctionRule | PlanFunctionRule:
     """The built-in rule with `code` (how a pickled built-in rule comes back).
 
     Raises:
         KeyError: No built-in rule has that code.
     """
-    from consentkit.rules import DEFAULT_RULES  # noqa: PLC0415  # the package is above
+    import consentkit.rules  # noqa: PLC0415, F401  # loads every rule module
 
-    for found in DEFAULT_RULES:
-        if found.code == code:
-            return found
-    raise KeyError(code)
+    return _BUILT_IN[code]
+
+
+def registered() -> tuple[FunctionRule | PlanFunctionRule, ...]:
+    """Every built-in rule registered so far, in code order."""
+    return tuple(_BUILT_IN[code] for code in sorted(_BUILT_IN))
 
 
 def rule(
     code: str,
+    name: str,
+    verdict: Verdict,
+    meaning: str,
+    *,
+    quiet: Guard | None = None,
 ) -> Callable[[Callable[[Step, RuleContext], Iterable[Finding]]], FunctionRule]:
-    """Make a built-in rule of a function, named by its code's registry entry."""
+    """Register a built-in step rule: its code, name, verdict and meaning, once.
+
+    Args:
+        code: Its code, new and never reused.
+        name: Its stable name.
+        verdict: The verdict of its findings.
+        meaning: When it applies, in a few words (the reference tables).
+        quiet: A sound guard (`Guard`): when it holds, the rule is skipped.
+    """
 
     def make(
         function: Callable[[Step, RuleContext], Iterable[Finding]],
     ) -> FunctionRule:
-        made = FunctionRule(code, CODES[code][0], function)
+        register_code(code, name, verdict, meaning)
+        made = FunctionRule(code, name, function, quiet)
+        _BUILT_IN[code] = made
+        return made
+
+    return make
+
+
+@attrs.frozen(kw_only=True)
+class PlanContext:
+    """What a plan rule may read besides the plan (SPEC 3.3, advice).
+
+    Attributes:
+        agreements: For each step, the agreement selected for its parties
+            (ended by a STOP or not), or None.
+        catalog: The engine's catalog.
+        catalog_index: Lookup tables over `catalog`.
+    """
+
+    agreements: tuple[Agreement | None, ...]
+    catalog: Catalog
+    catalog_index: CatalogIndex
+
+
+@runtime_checkable
+class PlanRule(Protocol):
+    """A plan rule: a `code`, a `name`, and a call returning findings for a plan."""
+
+    @property
+    def code(self) -> str:
+        """The stable code, e.g. ``CK301``."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """The stable name, e.g. ``aftercare-missing``."""
+        ...
+
+    def __call__(self, plan: Plan, context: PlanContext) -> Iterable[Finding]:
+        """Return the findings for `plan`."""
+        ...
+
+
+@attrs.frozen
+class PlanFunctionRule:
+    """A plan rule made from a function by `plan_rule`."""
+
+    code: str
+    name: str
+    function: Callable[[Plan, PlanContext], Iterable[Finding]] = attrs.field(repr=False)
+
+    def __call__(self, plan: Plan, context: PlanContext) -> Iterable[Finding]:
+        """Run the rule."""
+        return self.function(plan, context)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+        # SPEC 3.5: as a built-in step rule, by reference.
+        if _BUILT_IN.get(self.code) is self:
+            return (built_in, (self.code,))
+        return super().__reduce_ex__(protocol)
+
+
+def plan_rule(
+    code: str, name: str, meaning: str
+) -> Callable[[Callable[[Plan, PlanContext], Iterable[Finding]]], PlanFunctionRule]:
+    """Register a built-in plan rule, whose findings are advice (no verdict)."""
+
+    def make(
+        function: Callable[[Plan, PlanContext], Iterable[Finding]],
+    ) -> PlanFunctionRule:
+        register_code(code, name, None, meaning)
+        made = PlanFunctionRule(code, name, function)
         _BUILT_IN[code] = made
         return made
 

@@ -9,10 +9,10 @@ from typing import Final
 import attrs
 
 from consentkit._agreements import Agreement
-from consentkit._catalog import ancestors_of, covers
-from consentkit._decision import Finding
+from consentkit._catalog import covers
+from consentkit._decision import Allowance, Finding, Verdict
+from consentkit._facts import TermsFacts
 from consentkit._plan import Step
-from consentkit._state import memo as terms_memo
 from consentkit._terms import (
     CheckInWithin,
     Condition,
@@ -28,10 +28,12 @@ from consentkit._terms import (
     describe_condition,
 )
 from consentkit._time import format_time
-from consentkit.rules._base import RuleContext, finding, rule, scratch
+from consentkit.rules._base import Derived, RuleContext, finding, nothing_in_force, rule
 
 __all__ = [
     "Side",
+    "allowance",
+    "basis",
     "condition_unmet",
     "confirm_first",
     "intensity_cap",
@@ -70,61 +72,6 @@ class Side:
     code: str | None
     culprit: Grant | None
     reason: str
-
-
-def _index(
-    context: RuleContext, agreement: Agreement, party: str, role: Role
-) -> tuple[dict[str, list[tuple[int, Grant]]], dict[str, list[tuple[int, Grant]]]]:
-    memo = terms_memo(context.state, agreement)
-    key = ("grants", party, role.value)
-    found = memo.get(key)
-    if found is None:
-        exact: dict[str, list[tuple[int, Grant]]] = {}
-        subtree: dict[str, list[tuple[int, Grant]]] = {}
-        for position, grant in enumerate(agreement.terms.grants):
-            if grant.party == party and grant.role is role:
-                table = subtree if grant.include_subtypes else exact
-                table.setdefault(grant.activity, []).append((position, grant))
-        found = (exact, subtree)
-        memo[key] = found
-    return found  # type: ignore[return-value]  # memo values are typed by key
-
-
-def candidates(  # noqa: PLR0913, PLR0917  # the side, spelled out
-    context: RuleContext,
-    agreement: Agreement,
-    party: str,
-    role: Role,
-    activity: str,
-    admits: tuple[str, ...],
-) -> tuple[Grant, ...]:
-    """`party`'s grants for `role` covering `activity` that admit `admits`.
-
-    They depend on the terms and the catalog alone, so they are remembered
-    with the agreement.
-    """
-    index = context.catalog_index
-    memo = terms_memo(context.state, agreement)
-    key = ("candidates", index, party, role.value, activity, admits)
-    cached = memo.get(key)
-    if cached is not None:
-        return cached  # type: ignore[return-value]  # memo values are typed by key
-    exact, subtree = _index(context, agreement, party, role)
-    found = list(exact.get(activity, ()))
-    lineage = index.lineage.get(activity) or (activity, *ancestors_of(activity))
-    for node in lineage:
-        for position, grant in subtree.get(node, ()):
-            if index.grant_covers(grant, activity):
-                found.append((position, grant))
-    if len(found) > 1:
-        found.sort(key=lambda pair: pair[0])
-    result = tuple(
-        grant
-        for _, grant in found
-        if grant.counterparties is None or grant.counterparties.issuperset(admits)
-    )
-    memo[key] = result
-    return result
 
 
 def _condition_met(  # one answer per kind of condition
@@ -192,6 +139,7 @@ def _stage(
 
 
 def _side(  # noqa: PLR0913, PLR0917  # the side, spelled out
+    facts: TermsFacts,
     party: str,
     role: Role,
     admits: tuple[str, ...],
@@ -199,27 +147,43 @@ def _side(  # noqa: PLR0913, PLR0917  # the side, spelled out
     context: RuleContext,
     agreement: Agreement,
 ) -> Side:
-    found = candidates(context, agreement, party, role, step.activity, admits)
-    if not found:
-        return Side(party, role, found, None, "CK105", None, "")
+    found = facts.candidates(party, role, step.activity, admits)
+    grants = found.grants
+    if not grants:
+        return Side(party, role, grants, None, "CK105", None, "")
     # Try the highest caps first (None highest; terms order among equals):
     # the first candidate to pass is the chosen one (SPEC 3.2).
-    ordered = found if len(found) == 1 else sorted(found, key=_cap_order)
     best: tuple[int, int, Grant, str] | None = None  # stage, -position, ...
-    for grant in ordered:
+    for grant in found.by_cap:
         stage, reason = _stage(grant, step, context, agreement)
         if stage == _PASSED:
-            return Side(party, role, found, grant, None, None, "")
-        rank = (stage, -found.index(grant))
+            return Side(party, role, grants, grant, None, None, "")
+        rank = (stage, -grants.index(grant))
         if best is None or rank > best[:2]:
             best = (*rank, grant, reason)
     if best is None:  # pragma: no cover  # INVARIANT: found is not empty
         raise AssertionError("no candidate")
-    return Side(party, role, found, None, CHECK_CODES[best[0]], best[2], best[3])
+    return Side(party, role, grants, None, CHECK_CODES[best[0]], best[2], best[3])
 
 
-def _cap_order(grant: Grant) -> int:
-    return -(grant.max_intensity or 11)
+def _sides(step: Step, context: RuleContext) -> tuple[Side, ...]:
+    agreement = context.in_force
+    if agreement is None or context.activity(step) is None:
+        return ()
+    facts = context.state.facts(agreement, context.catalog_index)
+    actor, recipient = step.actor, step.recipient
+    return (
+        _side(facts, recipient, Role.RECEIVE, (actor,), step, context, agreement),
+        _side(facts, actor, Role.GIVE, (recipient,), step, context, agreement),
+        *(
+            _side(facts, p, Role.WITNESS, (actor, recipient), step, context, agreement)
+            for p in sorted(step.present)
+        ),
+    )
+
+
+#: The step's sides (SPEC 3.2): one computation the five consent codes read.
+_SIDES: Derived[tuple[Side, ...]] = Derived(_sides)
 
 
 def sides(step: Step, context: RuleContext) -> tuple[Side, ...]:
@@ -227,30 +191,7 @@ def sides(step: Step, context: RuleContext) -> tuple[Side, ...]:
 
     Empty when no agreement is in force or the activity is unknown (SPEC 3.1).
     """
-    cached = scratch(context).get("sides")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    agreement = context.in_force
-    found: tuple[Side, ...] = ()
-    if agreement is not None and context.activity(step) is not None:
-        actor, recipient = step.actor, step.recipient
-        found = (
-            _side(recipient, Role.RECEIVE, (actor,), step, context, agreement),
-            _side(actor, Role.GIVE, (recipient,), step, context, agreement),
-            *(
-                _side(
-                    p,
-                    Role.WITNESS,
-                    (actor, recipient),
-                    step,
-                    context,
-                    agreement,
-                )
-                for p in sorted(step.present)
-            ),
-        )
-    scratch(context)["sides"] = found
-    return found
+    return context.derive(_SIDES, step)
 
 
 def basis(step: Step, context: RuleContext) -> tuple[str, ...]:
@@ -261,21 +202,52 @@ def basis(step: Step, context: RuleContext) -> tuple[str, ...]:
     return tuple(grant.id for grant in chosen if grant is not None)
 
 
+def allowance(step: Step, context: RuleContext) -> Allowance:
+    """What an allowed `step` leaves open to later ones (`Engine.envelope`).
+
+    The lower of the chosen grants' caps and any SLOW cap of a party of the
+    step, and the `MaxDuration` and `ConfirmFirst` conditions of the chosen
+    grants, which later steps must still meet.
+    """
+    chosen = [side.chosen for side in sides(step, context) if side.chosen]
+    caps = [g.max_intensity for g in chosen if g.max_intensity is not None]
+    agreement = context.in_force
+    if agreement is not None:
+        for party in sorted(step.parties):
+            slow = context.state.slow_cap(agreement, party)
+            if slow is not None:
+                caps.append(slow)
+    conditions: list[Condition] = []
+    for grant in chosen:
+        for condition in grant.conditions:
+            if isinstance(condition, MaxDuration | ConfirmFirst) and (
+                condition not in conditions
+            ):
+                conditions.append(condition)
+    return Allowance(
+        activity=step.activity,
+        max_intensity=min(caps) if caps else None,
+        conditions=tuple(conditions),
+    )
+
+
+def _side_findings(step: Step, context: RuleContext) -> dict[str, tuple[Finding, ...]]:
+    found: dict[str, tuple[Finding, ...]] = {}
+    agreement = context.in_force
+    for side in sides(step, context):
+        if side.code is None or agreement is None:
+            continue
+        found[side.code] = (*found.get(side.code, ()), _finding(side, step, agreement))
+    return found
+
+
+#: The findings of the unmet sides, by code (all five codes in one pass).
+_SIDE_FINDINGS: Derived[dict[str, tuple[Finding, ...]]] = Derived(_side_findings)
+
+
 def _report(code: str, step: Step, context: RuleContext) -> tuple[Finding, ...]:
-    """The findings of `code` among the unmet sides (all codes found in one pass)."""
-    found: dict[str, tuple[Finding, ...]] | None = scratch(context).get("side_findings")
-    if found is None:
-        found = {}
-        agreement = context.in_force
-        for side in sides(step, context):
-            if side.code is None or agreement is None:
-                continue
-            found[side.code] = (
-                *found.get(side.code, ()),
-                _finding(side, step, agreement),
-            )
-        scratch(context)["side_findings"] = found
-    return found.get(code, ())
+    """The findings of `code` among the unmet sides."""
+    return context.derive(_SIDE_FINDINGS, step).get(code, ())
 
 
 def _finding(side: Side, step: Step, agreement: Agreement) -> Finding:
@@ -301,31 +273,61 @@ def _finding(side: Side, step: Step, agreement: Agreement) -> Finding:
     return finding(code, message, (side.culprit.id, agreement.proposal_id))
 
 
-@rule("CK102")
+@rule(
+    "CK102",
+    "revoked",
+    Verdict.DENY,
+    "a side's consent was revoked",
+    quiet=nothing_in_force,
+)
 def revoked(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate was revoked."""
     return _report("CK102", step, context)
 
 
-@rule("CK105")
+@rule(
+    "CK105",
+    "no-consent",
+    Verdict.DENY,
+    "a side has no grant for the step",
+    quiet=nothing_in_force,
+)
 def no_consent(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side has no candidate grant: default deny."""
     return _report("CK105", step, context)
 
 
-@rule("CK106")
+@rule(
+    "CK106",
+    "intensity-cap",
+    Verdict.DENY,
+    "a side's grant is capped below it",
+    quiet=nothing_in_force,
+)
 def intensity_cap(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate is capped below the intensity."""
     return _report("CK106", step, context)
 
 
-@rule("CK107")
+@rule(
+    "CK107",
+    "condition-unmet",
+    Verdict.DENY,
+    "a condition of a side's grant is unmet",
+    quiet=nothing_in_force,
+)
 def condition_unmet(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate has a condition unmet."""
     return _report("CK107", step, context)
 
 
-@rule("CK203")
+@rule(
+    "CK203",
+    "confirm-first",
+    Verdict.RENEGOTIATE,
+    "a grant awaits its confirmation",
+    quiet=nothing_in_force,
+)
 def confirm_first(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate awaits its confirmation."""
     return _report("CK203", step, context)

@@ -6,14 +6,14 @@ from collections.abc import Iterable
 
 from consentkit._catalog import covers
 from consentkit._coverage import reaches
-from consentkit._decision import Finding
+from consentkit._decision import Finding, Verdict
 from consentkit._plan import Step
 from consentkit.rules._base import RuleContext, finding, rule
 
 __all__ = ["house_rule", "unknown_activity"]
 
 
-@rule("CK100")
+@rule("CK100", "unknown-activity", Verdict.DENY, "the activity is not in the catalog")
 def unknown_activity(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: the activity is not in the engine's catalog."""
     if context.activity(step) is not None:
@@ -27,7 +27,18 @@ def unknown_activity(step: Step, context: RuleContext) -> Iterable[Finding]:
     )
 
 
-@rule("CK115")
+def _no_house(context: RuleContext) -> bool:
+    house = context.house
+    return house is None or not (house.banned_activities or house.banned_tags)
+
+
+@rule(
+    "CK115",
+    "house-rule",
+    Verdict.DENY,
+    "the house bans the activity",
+    quiet=_no_house,
+)
 def house_rule(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: the house bans an activity reaching the step's, or one of its risks."""
     house = context.house

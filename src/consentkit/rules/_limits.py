@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator
 
 from consentkit._agreements import Agreement
 from consentkit._catalog import Activity, covers
-from consentkit._coverage import addresses, known_limit, limit_reaches
-from consentkit._decision import Finding
+from consentkit._coverage import addresses
+from consentkit._decision import Finding, Verdict
 from consentkit._plan import Step
-from consentkit._serialize import digest
 from consentkit._terms import Limit, LimitKind, Role
 from consentkit._time import format_time
-from consentkit.rules._base import RuleContext, finding, rule, scratch
+from consentkit.rules._base import Derived, RuleContext, finding, rule
 from consentkit.rules._consent import sides
 
 __all__ = ["hard_limit", "roles", "soft_limit", "unknown_limit"]
@@ -34,29 +32,47 @@ def _target(limit: Limit) -> str:
     return f"`{limit.activity}`" if limit.activity is not None else f"tag `{limit.tag}`"
 
 
-def _applying(
-    step: Step, context: RuleContext, agreement: Agreement | None, kind: LimitKind
-) -> list[tuple[str, Role, Limit, Activity]]:
-    """The limits of `kind` in effect reaching the step, each with its party and role.
-
-    Both kinds are found in one pass and kept in the context's cache.
-    """
-    found = scratch(context).get("limits")
-    if found is None:
-        found = []
-        activity = context.activity(step)
-        nothing = not context.state.any_standing_limits and (
-            agreement is None or not agreement.terms.limits
+def _compute_applying(
+    step: Step, context: RuleContext
+) -> tuple[tuple[str, Role, Limit, Activity], ...]:
+    activity = context.activity(step)
+    if activity is None:
+        return ()
+    agreement = context.in_force
+    state, index = context.state, context.catalog_index
+    found: list[tuple[str, Role, Limit, Activity]] = []
+    for party, role in roles(step):
+        reaching = state.limit_index(party, agreement, index).reaching(activity.id)
+        found.extend(
+            (party, role, limit, activity) for limit in reaching if role in limit.roles
         )
-        if activity is not None and not nothing:
-            for party, role in roles(step):
-                for limit in context.state.limits(party, agreement):
-                    if role in limit.roles and limit_reaches(
-                        limit, activity.id, context.catalog
-                    ):
-                        found.append((party, role, limit, activity))
-        scratch(context)["limits"] = found
-    return [item for item in found if item[2].kind is kind]
+    return tuple(found)
+
+
+#: The limits in effect reaching the step, each with its party and role
+#: (both kinds, found in one pass for CK101 and CK201).
+_APPLYING: Derived[tuple[tuple[str, Role, Limit, Activity], ...]] = Derived(
+    _compute_applying
+)
+
+
+def _applying(
+    step: Step, context: RuleContext, kind: LimitKind
+) -> list[tuple[str, Role, Limit, Activity]]:
+    """The limits of `kind` in effect reaching the step."""
+    return [item for item in context.derive(_APPLYING, step) if item[2].kind is kind]
+
+
+def _no_limits(context: RuleContext) -> bool:
+    """Quiet: no party has a limit of any kind, in the terms or standing."""
+    agreement = context.in_force
+    return not context.state.any_standing_limits and (
+        agreement is None or not agreement.terms.limits
+    )
+
+
+def _no_soft_limits(context: RuleContext) -> bool:
+    return context.in_force is None or _no_limits(context)
 
 
 def _reach(limit: Limit, activity: Activity) -> str:
@@ -70,24 +86,26 @@ def _reach(limit: Limit, activity: Activity) -> str:
     return f"a step on `{activity.id}` may turn out to be `{limit.activity}`"
 
 
-@functools.lru_cache(maxsize=4096)
-def _digest(limit: Limit) -> str:
-    return digest(limit)
-
-
 def _where(
     limit: Limit, agreement: Agreement | None, context: RuleContext
 ) -> tuple[str, tuple[str, ...]]:
     """Where a limit comes from, in words, and the records behind it."""
-    declared = context.state.declared_at(limit)
+    declared = context.state.standing_digest(limit)
     if declared is not None:
-        return f"declared {format_time(declared)}", (_digest(limit),)
+        at, digest = declared
+        return f"declared {format_time(at)}", (digest,)
     if agreement is not None:
         return f"agreed in `{agreement.proposal_id}`", (agreement.proposal_id,)
     return "standing", ()  # pragma: no cover  # INVARIANT: one of the two
 
 
-@rule("CK101")
+@rule(
+    "CK101",
+    "hard-limit",
+    Verdict.DENY,
+    "a party's hard limit reaches the activity",
+    quiet=_no_limits,
+)
 def hard_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: a party has a hard limit in effect covering the activity in their role.
 
@@ -95,9 +113,7 @@ def hard_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     """
     agreement = context.in_force
     found: list[Finding] = []
-    for party, role, limit, activity in _applying(
-        step, context, agreement, LimitKind.HARD
-    ):
+    for party, role, limit, activity in _applying(step, context, LimitKind.HARD):
         where, refs = _where(limit, agreement, context)
         note = f" ({limit.note})" if limit.note else ""
         found.append(
@@ -111,13 +127,19 @@ def hard_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     return found
 
 
-@rule("CK201")
+@rule(
+    "CK201",
+    "soft-limit",
+    Verdict.RENEGOTIATE,
+    "a soft limit awaits being addressed",
+    quiet=_no_soft_limits,
+)
 def soft_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: a soft limit in effect, not addressed by a grant nor a confirmation."""
     agreement = context.in_force
     if agreement is None:
         return ()
-    applying = _applying(step, context, agreement, LimitKind.SOFT)
+    applying = _applying(step, context, LimitKind.SOFT)
     if not applying:
         return ()
     by_party = {side.party: side for side in sides(step, context)}
@@ -146,7 +168,13 @@ def soft_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     return found
 
 
-@rule("CK117")
+@rule(
+    "CK117",
+    "unknown-limit",
+    Verdict.DENY,
+    "a limit names an activity or tag the catalog does not know",
+    quiet=_no_limits,
+)
 def unknown_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: a limit in effect names what the catalog cannot tell.
 
@@ -156,15 +184,11 @@ def unknown_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     if context.activity(step) is None:
         return ()  # CK100 alone
     agreement = context.in_force
-    state = context.state
-    if not state.any_standing_limits and (
-        agreement is None or not agreement.terms.limits
-    ):
-        return ()
+    state, index = context.state, context.catalog_index
     found: list[Finding] = []
     for party, role in roles(step):
-        for limit in state.limits(party, agreement):
-            if role not in limit.roles or known_limit(limit, context.catalog):
+        for limit in state.limit_index(party, agreement, index).unknown:
+            if role not in limit.roles:
                 continue
             where, refs = _where(limit, agreement, context)
             what = (

@@ -6,13 +6,17 @@ from collections.abc import Iterable
 
 from consentkit._agreements import Agreement
 from consentkit._catalog import covers
-from consentkit._coverage import taken as capabilities
-from consentkit._coverage import usable
-from consentkit._decision import Finding
+from consentkit._decision import Finding, Verdict
+from consentkit._facts import CAPABILITIES
 from consentkit._plan import Step
-from consentkit._state import memo as terms_memo
-from consentkit._terms import Signal, SignalMeaning
-from consentkit.rules._base import RuleContext, finding, overlap_taken, rule
+from consentkit._terms import Signal
+from consentkit.rules._base import (
+    RuleContext,
+    finding,
+    nothing_in_force,
+    overlap_taken,
+    rule,
+)
 
 __all__ = [
     "equipment_missing",
@@ -24,7 +28,22 @@ __all__ = [
 ]
 
 
-@rule("CK109")
+def _nobody_impaired(context: RuleContext) -> bool:
+    agreement = context.in_force
+    return (
+        agreement is None
+        or not agreement.terms.protocol.sobriety_required
+        or not context.state.anyone_impaired
+    )
+
+
+@rule(
+    "CK109",
+    "impaired",
+    Verdict.DENY,
+    "a party is declared impaired",
+    quiet=_nobody_impaired,
+)
 def impaired(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: a party of the step is impaired and the protocol requires sobriety."""
     agreement = context.in_force
@@ -47,20 +66,31 @@ def impaired(step: Step, context: RuleContext) -> Iterable[Finding]:
 
 
 def stop_signals(context: RuleContext, agreement: Agreement) -> tuple[Signal, ...]:
-    """The protocol's STOP signals (remembered with the agreement)."""
-    memo = terms_memo(context.state, agreement)
-    found = memo.get("stops")
-    if found is None:
-        found = tuple(
-            s
-            for s in agreement.terms.protocol.signals
-            if s.meaning is SignalMeaning.STOP
-        )
-        memo["stops"] = found
-    return found  # type: ignore[return-value]  # memo values are typed by key
+    """The protocol's STOP signals, in protocol order."""
+    return context.state.facts(agreement, context.catalog_index).stops
 
 
-@rule("CK110")
+def _has_stop(context: RuleContext) -> bool:
+    agreement = context.in_force
+    return agreement is None or bool(stop_signals(context, agreement))
+
+
+def _stop_always_usable(context: RuleContext) -> bool:
+    """Quiet: no agreement, no STOP signal (CK110's), or one nothing can take."""
+    agreement = context.in_force
+    if agreement is None:
+        return True
+    facts = context.state.facts(agreement, context.catalog_index)
+    return not facts.stops or facts.stop_usable(CAPABILITIES)
+
+
+@rule(
+    "CK110",
+    "no-stop-signal",
+    Verdict.DENY,
+    "the protocol has no STOP signal",
+    quiet=_has_stop,
+)
 def no_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: the protocol in force defines no STOP signal."""
     agreement = context.in_force
@@ -77,7 +107,13 @@ def no_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]:
     )
 
 
-@rule("CK111")
+@rule(
+    "CK111",
+    "no-usable-stop-signal",
+    Verdict.DENY,
+    "no STOP signal stays usable by the recipient",
+    quiet=_stop_always_usable,
+)
 def no_usable_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: no STOP signal stays usable once this step takes capabilities.
 
@@ -87,15 +123,14 @@ def no_usable_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]
     activity = context.activity(step)
     if agreement is None or activity is None:
         return ()
-    stops = stop_signals(context, agreement)
+    facts = context.state.facts(agreement, context.catalog_index)
+    stops = facts.stops
     if not stops:
         return ()  # without STOP signals, CK110 alone
     # SPEC 2: risks are inherited upward, so a step on a category takes what
     # anything beneath it takes.
-    taken = capabilities(context.catalog.risk_tags(activity.id)) | overlap_taken(
-        context, step
-    )
-    if not taken or any(usable(s, taken) for s in stops):
+    taken = context.catalog_index.takes[activity.id] | overlap_taken(context, step)
+    if not taken or facts.stop_usable(taken):
         return ()
     lost = " and ".join(sorted(taken))
     if len(stops) == 1:
@@ -113,16 +148,21 @@ def no_usable_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]
     )
 
 
-@rule("CK112")
+@rule(
+    "CK112",
+    "equipment-missing",
+    Verdict.DENY,
+    "required equipment is not listed",
+    quiet=nothing_in_force,
+)
 def equipment_missing(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: the activity requires equipment the protocol does not list."""
     agreement = context.in_force
     activity = context.activity(step)
     if agreement is None or activity is None:
         return ()
-    missing = (
-        context.catalog.required_equipment(activity.id)
-        - agreement.terms.protocol.equipment
+    missing = context.state.facts(agreement, context.catalog_index).missing_equipment(
+        activity.id
     )
     if not missing:
         return ()
@@ -138,7 +178,18 @@ def equipment_missing(step: Step, context: RuleContext) -> Iterable[Finding]:
     )
 
 
-@rule("CK113")
+def _no_authority(context: RuleContext) -> bool:
+    agreement = context.in_force
+    return agreement is None or not agreement.terms.protocol.authority
+
+
+@rule(
+    "CK113",
+    "outside-authority",
+    Verdict.DENY,
+    "the director holds no authority",
+    quiet=_no_authority,
+)
 def outside_authority(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: someone has authority over the recipient; the director has none."""
     agreement = context.in_force

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from consentkit._decision import Finding
+from consentkit._decision import Finding, Verdict
 from consentkit._plan import Step
 from consentkit.rules._base import RuleContext, finding, rule
 
 __all__ = ["slowed", "slowed_cap"]
 
 
-@rule("CK114")
+def _nobody_slowed(context: RuleContext) -> bool:
+    agreement = context.in_force
+    return agreement is None or not context.state.slows(agreement)
+
+
+@rule(
+    "CK114",
+    "slowed-cap",
+    Verdict.DENY,
+    "the intensity is above a SLOW's cap",
+    quiet=_nobody_slowed,
+)
 def slowed_cap(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: the intensity is above a cap a SLOW with an intensity set."""
     agreement = context.in_force
@@ -35,7 +46,13 @@ def slowed_cap(step: Step, context: RuleContext) -> Iterable[Finding]:
     return found
 
 
-@rule("CK202")
+@rule(
+    "CK202",
+    "slowed",
+    Verdict.RENEGOTIATE,
+    "a party's SLOW awaits their RESUME",
+    quiet=_nobody_slowed,
+)
 def slowed(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: a party of the step gave a SLOW and no RESUME since."""
     agreement = context.in_force
