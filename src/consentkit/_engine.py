@@ -188,8 +188,10 @@ class Engine:
         Raises:
             TypeError: `step` is not a `Step` or `ledger` not a `Ledger`.
         """
-        _expect("check", step, Step, Plan, "use `check_plan` for a `Plan`")
-        _expect_ledger("check", ledger)
+        if type(step) is not Step:
+            _expect("check", step, Step, Plan, "use `check_plan` for a `Plan`")
+        if type(ledger) is not Ledger:
+            _expect_ledger("check", ledger)
         return self._run(step, ledger.state_at(step.at))[0]
 
     def check_plan(self, plan: Plan, ledger: Ledger) -> PlanDecision:

@@ -90,6 +90,15 @@ class ConsentState:
         return bool(self._history.standing)
 
     @property
+    def standing_parties(self) -> frozenset[str]:
+        """The parties who declared a standing limit before this state."""
+        return frozenset(
+            party
+            for party, found in self._history.standing.items()
+            if found and found[0].seq < self.k
+        )
+
+    @property
     def anyone_impaired(self) -> bool:
         """Whether any impairment was ever declared (a quick test before asking who)."""
         return bool(self._history.impairment)
@@ -115,23 +124,28 @@ class ConsentState:
 
         With `activity` None, only a withdrawal by grant id or of everything counts.
         """
-        revocations = self._history.revocations.get(grant.party)
+        found = self.revocations(agreement, grant.party)
+        return None if found is None else found.find(grant.id, activity)
+
+    def revocations(self, agreement: Agreement, party: str) -> Revocations | None:
+        """`party`'s revocations since accepting `agreement`, indexed; None if none."""
+        revocations = self._history.revocations.get(party)
         if not revocations:
             return None
         fact = self._fact(agreement)
         seqs = revocations.seqs
-        low = bisect_right(seqs, fact.accepted_seq(grant.party))
+        low = bisect_right(seqs, fact.accepted_seq(party))
         high = bisect_left(seqs, self.k)
         if low >= high:
             return None
-        key = (grant.party, low, high)
+        key = (party, low, high)
         summary = fact.revoked.get(key)
         if summary is None:
             summary = Revocations(
-                revocations.seqs[low:high], revocations.items[low:high], agreement
+                seqs[low:high], revocations.items[low:high], agreement
             )
             fact.revoked[key] = summary
-        return summary.find(grant.id, activity)
+        return summary
 
     def grants(
         self, agreement: Agreement, party: str | None = None

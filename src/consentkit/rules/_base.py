@@ -21,7 +21,6 @@ from typing import (
     Protocol,
     SupportsIndex,
     TypeVar,
-    cast,
     runtime_checkable,
 )
 
@@ -32,7 +31,7 @@ from consentkit._agreements import Agreement
 from consentkit._catalog import Activity, Catalog
 from consentkit._coverage import taken as capabilities
 from consentkit._decision import Finding, Verdict
-from consentkit._facts import CatalogIndex
+from consentkit._facts import CatalogIndex, TermsFacts
 from consentkit._plan import Plan, Step
 from consentkit._state import ConsentState
 
@@ -162,6 +161,8 @@ class RuleContext:
         in_force: `agreement` unless a STOP ended it (SPEC 3.1); rules that
             read the agreement or its protocol read this one.
         catalog_index: Lookup tables over `catalog`.
+        terms: What `in_force`'s terms say, indexed for `catalog` (None
+            with no agreement in force).
     """
 
     __slots__ = (
@@ -177,6 +178,7 @@ class RuleContext:
         "house",
         "in_force",
         "state",
+        "terms",
     )
     state: ConsentState
     agreement: Agreement | None
@@ -184,6 +186,7 @@ class RuleContext:
     house: HouseRules | None
     catalog_index: CatalogIndex
     in_force: Agreement | None
+    terms: TermsFacts | None
     _overlapping: Sequence[Step] | Callable[[], Sequence[Step]]
     _derived: dict[Derived[Any], Any]
     _activities: Mapping[str, Activity]
@@ -209,16 +212,16 @@ class RuleContext:
         put(self, "catalog", catalog)
         put(self, "_overlapping", overlapping)
         put(self, "house", house)
-        put(self, "catalog_index", CatalogIndex(catalog) if index is None else index)
+        index = CatalogIndex(catalog) if index is None else index
+        put(self, "catalog_index", index)
         put(self, "_derived", {})
-        put(
-            self,
-            "in_force",
-            agreement
-            if agreement is not None and state.stop(agreement) is None
-            else None,
-        )
-        put(self, "_activities", self.catalog_index.activities)
+        if agreement is not None and state.stop(agreement) is None:
+            put(self, "in_force", agreement)
+            put(self, "terms", state.facts(agreement, index))
+        else:
+            put(self, "in_force", None)
+            put(self, "terms", None)
+        put(self, "_activities", index.activities)
         put(self, "_step", None)
         put(self, "_activity", None)
 
@@ -257,14 +260,15 @@ class RuleContext:
         """`fact` about `step`, computed on first use and kept for this check."""
         if step is not self._step:
             return fact.compute(step, self)  # a step other than the checked one
-        found = self._derived.get(fact, _MISSING)
+        found: T = self._derived.get(fact, _MISSING)
         if found is _MISSING:
             found = fact.compute(step, self)
             self._derived[fact] = found
-        return cast("T", found)
+        return found
 
 
 _MISSING: Final = object()
+_NOTHING: Final[frozenset[str]] = frozenset()
 
 
 def overlap_taken(context: RuleContext, step: Step) -> frozenset[str]:
@@ -276,6 +280,8 @@ def overlap_taken(context: RuleContext, step: Step) -> frozenset[str]:
     taken = context._taken  # noqa: SLF001  # the engine's own fact
     if taken is not None:
         return taken()
+    if not context._overlapping:  # noqa: SLF001  # `check`: nothing overlaps
+        return _NOTHING
     found: set[str] = set()
     for other in context.overlapping:
         if other.recipient == step.recipient and other.activity in context.catalog:

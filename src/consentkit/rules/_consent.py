@@ -12,6 +12,7 @@ from consentkit._agreements import Agreement
 from consentkit._catalog import covers
 from consentkit._decision import Allowance, Finding, Verdict
 from consentkit._facts import TermsFacts
+from consentkit._history import Revocations
 from consentkit._plan import Step
 from consentkit._terms import (
     CheckInWithin,
@@ -112,12 +113,17 @@ def _confirmed(
 
 
 def _stage(
-    grant: Grant, step: Step, context: RuleContext, agreement: Agreement
+    grant: Grant,
+    step: Step,
+    context: RuleContext,
+    agreement: Agreement,
+    revoked: Revocations | None,
 ) -> tuple[int, str]:
     """How far `grant` gets through the checks, and what stopped it."""
-    revocation = context.state.revocation(agreement, grant, step.activity)
-    if revocation is not None:
-        return 0, f"revoked by {revocation.by} at {format_time(revocation.at)}"
+    if revoked is not None:
+        revocation = revoked.find(grant.id, step.activity)
+        if revocation is not None:
+            return 0, f"revoked by {revocation.by} at {format_time(revocation.at)}"
     if grant.max_intensity is not None and grant.max_intensity < step.intensity:
         return (
             1,
@@ -154,8 +160,9 @@ def _side(  # noqa: PLR0913, PLR0917  # the side, spelled out
     # Try the highest caps first (None highest; terms order among equals):
     # the first candidate to pass is the chosen one (SPEC 3.2).
     best: tuple[int, int, Grant, str] | None = None  # stage, -position, ...
+    revoked = context.state.revocations(agreement, party)
     for grant in found.by_cap:
-        stage, reason = _stage(grant, step, context, agreement)
+        stage, reason = _stage(grant, step, context, agreement, revoked)
         if stage == _PASSED:
             return Side(party, role, grants, grant, None, None, "")
         rank = (stage, -grants.index(grant))
@@ -167,14 +174,18 @@ def _side(  # noqa: PLR0913, PLR0917  # the side, spelled out
 
 
 def _sides(step: Step, context: RuleContext) -> tuple[Side, ...]:
-    agreement = context.in_force
-    if agreement is None or context.activity(step) is None:
+    agreement, facts = context.in_force, context.terms
+    if agreement is None or facts is None or context.activity(step) is None:
         return ()
-    facts = context.state.facts(agreement, context.catalog_index)
     actor, recipient = step.actor, step.recipient
-    return (
+    found = (
         _side(facts, recipient, Role.RECEIVE, (actor,), step, context, agreement),
         _side(facts, actor, Role.GIVE, (recipient,), step, context, agreement),
+    )
+    if not step.present:
+        return found
+    return (
+        *found,
         *(
             _side(facts, p, Role.WITNESS, (actor, recipient), step, context, agreement)
             for p in sorted(step.present)
@@ -245,11 +256,6 @@ def _side_findings(step: Step, context: RuleContext) -> dict[str, tuple[Finding,
 _SIDE_FINDINGS: Derived[dict[str, tuple[Finding, ...]]] = Derived(_side_findings)
 
 
-def _report(code: str, step: Step, context: RuleContext) -> tuple[Finding, ...]:
-    """The findings of `code` among the unmet sides."""
-    return context.derive(_SIDE_FINDINGS, step).get(code, ())
-
-
 def _finding(side: Side, step: Step, agreement: Agreement) -> Finding:
     code = side.code or "CK105"
     verb = _VERB[side.role]
@@ -282,7 +288,7 @@ def _finding(side: Side, step: Step, agreement: Agreement) -> Finding:
 )
 def revoked(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate was revoked."""
-    return _report("CK102", step, context)
+    return context.derive(_SIDE_FINDINGS, step).get("CK102", ())
 
 
 @rule(
@@ -294,7 +300,7 @@ def revoked(step: Step, context: RuleContext) -> Iterable[Finding]:
 )
 def no_consent(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side has no candidate grant: default deny."""
-    return _report("CK105", step, context)
+    return context.derive(_SIDE_FINDINGS, step).get("CK105", ())
 
 
 @rule(
@@ -306,7 +312,7 @@ def no_consent(step: Step, context: RuleContext) -> Iterable[Finding]:
 )
 def intensity_cap(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate is capped below the intensity."""
-    return _report("CK106", step, context)
+    return context.derive(_SIDE_FINDINGS, step).get("CK106", ())
 
 
 @rule(
@@ -318,7 +324,7 @@ def intensity_cap(step: Step, context: RuleContext) -> Iterable[Finding]:
 )
 def condition_unmet(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate has a condition unmet."""
-    return _report("CK107", step, context)
+    return context.derive(_SIDE_FINDINGS, step).get("CK107", ())
 
 
 @rule(
@@ -330,4 +336,4 @@ def condition_unmet(step: Step, context: RuleContext) -> Iterable[Finding]:
 )
 def confirm_first(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate awaits its confirmation."""
-    return _report("CK203", step, context)
+    return context.derive(_SIDE_FINDINGS, step).get("CK203", ())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TypeAlias
 
 from consentkit._agreements import Agreement
 from consentkit._catalog import Activity, covers
@@ -32,35 +33,31 @@ def _target(limit: Limit) -> str:
     return f"`{limit.activity}`" if limit.activity is not None else f"tag `{limit.tag}`"
 
 
-def _compute_applying(
-    step: Step, context: RuleContext
-) -> tuple[tuple[str, Role, Limit, Activity], ...]:
+_Applying: TypeAlias = list[tuple[str, Role, Limit, Activity]]
+
+
+def _compute_applying(step: Step, context: RuleContext) -> tuple[_Applying, _Applying]:
+    hard: _Applying = []
+    soft: _Applying = []
     activity = context.activity(step)
     if activity is None:
-        return ()
+        return hard, soft
     agreement = context.in_force
     state, index = context.state, context.catalog_index
-    found: list[tuple[str, Role, Limit, Activity]] = []
-    for party, role in roles(step):
-        reaching = state.limit_index(party, agreement, index).reaching(activity.id)
-        found.extend(
-            (party, role, limit, activity) for limit in reaching if role in limit.roles
-        )
-    return tuple(found)
+    sides = [(step.recipient, Role.RECEIVE), (step.actor, Role.GIVE)]
+    if step.present:
+        sides.extend((party, Role.WITNESS) for party in sorted(step.present))
+    for party, role in sides:
+        for limit in state.limit_index(party, agreement, index).reaching(activity.id):
+            if role in limit.roles:
+                found = hard if limit.kind is LimitKind.HARD else soft
+                found.append((party, role, limit, activity))
+    return hard, soft
 
 
-#: The limits in effect reaching the step, each with its party and role
-#: (both kinds, found in one pass for CK101 and CK201).
-_APPLYING: Derived[tuple[tuple[str, Role, Limit, Activity], ...]] = Derived(
-    _compute_applying
-)
-
-
-def _applying(
-    step: Step, context: RuleContext, kind: LimitKind
-) -> list[tuple[str, Role, Limit, Activity]]:
-    """The limits of `kind` in effect reaching the step."""
-    return [item for item in context.derive(_APPLYING, step) if item[2].kind is kind]
+#: The limits in effect reaching the step, each with its party and role: the
+#: hard ones (CK101) and the soft ones (CK201), found in one pass.
+_APPLYING: Derived[tuple[_Applying, _Applying]] = Derived(_compute_applying)
 
 
 def _no_limits(context: RuleContext) -> bool:
@@ -68,6 +65,20 @@ def _no_limits(context: RuleContext) -> bool:
     agreement = context.in_force
     return not context.state.any_standing_limits and (
         agreement is None or not agreement.terms.limits
+    )
+
+
+def _all_limits_known(context: RuleContext) -> bool:
+    """Quiet: every limit in effect, of every party, names what the catalog knows."""
+    if _no_limits(context):
+        return True
+    agreement = context.in_force
+    state, index = context.state, context.catalog_index
+    parties = set(state.standing_parties)
+    if agreement is not None:
+        parties |= agreement.parties
+    return not any(
+        state.limit_index(party, agreement, index).unknown for party in parties
     )
 
 
@@ -113,7 +124,7 @@ def hard_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     """
     agreement = context.in_force
     found: list[Finding] = []
-    for party, role, limit, activity in _applying(step, context, LimitKind.HARD):
+    for party, role, limit, activity in context.derive(_APPLYING, step)[0]:
         where, refs = _where(limit, agreement, context)
         note = f" ({limit.note})" if limit.note else ""
         found.append(
@@ -139,7 +150,7 @@ def soft_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     agreement = context.in_force
     if agreement is None:
         return ()
-    applying = _applying(step, context, LimitKind.SOFT)
+    applying = context.derive(_APPLYING, step)[1]
     if not applying:
         return ()
     by_party = {side.party: side for side in sides(step, context)}
@@ -173,7 +184,7 @@ def soft_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     "unknown-limit",
     Verdict.DENY,
     "a limit names an activity or tag the catalog does not know",
-    quiet=_no_limits,
+    quiet=_all_limits_known,
 )
 def unknown_limit(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: a limit in effect names what the catalog cannot tell.

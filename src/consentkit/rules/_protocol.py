@@ -71,17 +71,14 @@ def stop_signals(context: RuleContext, agreement: Agreement) -> tuple[Signal, ..
 
 
 def _has_stop(context: RuleContext) -> bool:
-    agreement = context.in_force
-    return agreement is None or bool(stop_signals(context, agreement))
+    facts = context.terms
+    return facts is None or bool(facts.stops)
 
 
 def _stop_always_usable(context: RuleContext) -> bool:
     """Quiet: no agreement, no STOP signal (CK110's), or one nothing can take."""
-    agreement = context.in_force
-    if agreement is None:
-        return True
-    facts = context.state.facts(agreement, context.catalog_index)
-    return not facts.stops or facts.stop_usable(CAPABILITIES)
+    facts = context.terms
+    return facts is None or not facts.stops or facts.stop_usable(CAPABILITIES)
 
 
 @rule(
@@ -94,9 +91,10 @@ def _stop_always_usable(context: RuleContext) -> bool:
 def no_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: the protocol in force defines no STOP signal."""
     agreement = context.in_force
-    if agreement is None or context.activity(step) is None:
+    facts = context.terms
+    if agreement is None or facts is None or context.activity(step) is None:
         return ()
-    if stop_signals(context, agreement):
+    if facts.stops:
         return ()
     return (
         finding(
@@ -119,11 +117,10 @@ def no_usable_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]
 
     In a plan, overlapping steps with the same recipient take theirs too.
     """
-    agreement = context.in_force
+    agreement, facts = context.in_force, context.terms
     activity = context.activity(step)
-    if agreement is None or activity is None:
+    if agreement is None or facts is None or activity is None:
         return ()
-    facts = context.state.facts(agreement, context.catalog_index)
     stops = facts.stops
     if not stops:
         return ()  # without STOP signals, CK110 alone
@@ -157,13 +154,11 @@ def no_usable_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]
 )
 def equipment_missing(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: the activity requires equipment the protocol does not list."""
-    agreement = context.in_force
+    agreement, facts = context.in_force, context.terms
     activity = context.activity(step)
-    if agreement is None or activity is None:
+    if agreement is None or facts is None or activity is None:
         return ()
-    missing = context.state.facts(agreement, context.catalog_index).missing_equipment(
-        activity.id
-    )
+    missing = facts.missing_equipment(activity.id)
     if not missing:
         return ()
     items = ", ".join(f"`{item}`" for item in sorted(missing))
