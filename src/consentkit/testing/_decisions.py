@@ -16,6 +16,7 @@ from consentkit._decision import (
 )
 from consentkit._plan import Step
 from consentkit._terms import Condition, ConfirmFirst, MaxDuration
+from consentkit.rules import CODES
 from consentkit.testing import _plans
 from consentkit.testing._draw import (
     _ANY_TEXT,
@@ -31,32 +32,12 @@ from consentkit.testing._draw import (
     _resolve,
 )
 
-_RULE_NAMES: Final = {
-    "CK100": "unknown-activity",
-    "CK101": "hard-limit",
-    "CK102": "revoked",
-    "CK103": "no-agreement",
-    "CK104": "not-a-party",
-    "CK105": "no-consent",
-    "CK106": "intensity-cap",
-    "CK107": "condition-unmet",
-    "CK108": "stopped",
-    "CK109": "impaired",
-    "CK110": "no-stop-signal",
-    "CK111": "no-usable-stop-signal",
-    "CK112": "equipment-missing",
-    "CK113": "outside-authority",
-    "CK114": "slowed-cap",
-    "CK115": "house-rule",
-    "CK116": "outside-window",
-    "CK201": "soft-limit",
-    "CK202": "slowed",
-    "CK203": "confirm-first",
-    "CK301": "aftercare-missing",
-    "CK302": "check-in-gap",
-    "CK900": "rule-error",
-}
-_STEP_CODES: Final = tuple(c for c in _RULE_NAMES if not c.startswith("CK3"))
+#: Each built-in code's rule name, read from the rules' own registry.
+_RULE_NAMES: Final = {code: name for code, (name, _, _) in CODES.items()}
+#: The codes a step's decision can carry: those with a verdict (advice has none).
+_STEP_CODES: Final = tuple(
+    code for code, (_, verdict, _) in CODES.items() if verdict is not None
+)
 
 
 @st.composite
@@ -66,7 +47,9 @@ def findings(
     """Findings under a known code, with its rule's name and verdict (advice: None)."""
     code = _pick(draw, tuple(_RULE_NAMES)) if codes is None else draw(codes)
     verdict: Verdict | None = Verdict.DENY
-    if code.startswith("CK2"):
+    if code in CODES:
+        verdict = CODES[code][1]
+    elif code.startswith("CK2"):  # a code of the caller's: its series says
         verdict = Verdict.RENEGOTIATE
     elif code.startswith("CK3"):
         verdict = None
