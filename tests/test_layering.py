@@ -50,6 +50,10 @@ def _module_of(path: Path) -> str:
     return relative.parts[0] if len(relative.parts) > 1 else relative.stem
 
 
+def _is_module(name: str) -> bool:
+    return (SRC / f"{name}.py").is_file() or (SRC / name / "__init__.py").is_file()
+
+
 def _imports(path: Path) -> set[str]:
     """Top-level consentkit modules imported anywhere in the file."""
     found: set[str] = set()
@@ -59,8 +63,11 @@ def _imports(path: Path) -> set[str]:
             if parts[0] == "consentkit":
                 if len(parts) > 1:
                     found.add(parts[1])
-                else:
-                    found.update(alias.name for alias in node.names)
+                else:  # a module, or a public name: the package's own face
+                    found.update(
+                        alias.name if _is_module(alias.name) else "__init__"
+                        for alias in node.names
+                    )
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 parts = alias.name.split(".")
