@@ -356,3 +356,14 @@ def test_findings_cover_every_registered_code_as_registered() -> None:
     for finding in drawn:
         name, verdict, _ = CODES[finding.code]
         assert (finding.rule, finding.verdict) == (name, verdict)
+
+
+@given(testing.findings(codes=st.sampled_from(["CK250", "CK350", "HOUSE1"])))
+def test_findings_under_a_code_of_ones_own_take_its_series(finding: ck.Finding) -> None:
+    """A code the registry lacks is a `custom` rule's, its verdict by its series."""
+    expected = {
+        "CK250": ck.Verdict.RENEGOTIATE,
+        "CK350": None,
+        "HOUSE1": ck.Verdict.DENY,
+    }
+    assert (finding.rule, finding.verdict) == ("custom", expected[finding.code])
