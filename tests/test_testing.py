@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import consentkit as ck
 from consentkit import testing
+from consentkit.rules import CODES
 
 T = TypeVar("T")
 
@@ -346,3 +347,23 @@ def test_decisions_are_coherent(decision: ck.Decision) -> None:
     expected = max(verdicts, key=lambda v: v.severity, default=ck.Verdict.ALLOW)
     assert decision.verdict is expected
     assert bool(decision.basis) == decision.allowed
+
+
+def test_findings_cover_every_registered_code_as_registered() -> None:
+    """Findings draw each code of the rules' registry, with its name and verdict."""
+    drawn = sample(testing.findings(), count=400)
+    assert {f.code for f in drawn} == set(CODES)
+    for finding in drawn:
+        name, verdict, _ = CODES[finding.code]
+        assert (finding.rule, finding.verdict) == (name, verdict)
+
+
+@given(testing.findings(codes=st.sampled_from(["CK250", "CK350", "HOUSE1"])))
+def test_findings_under_a_code_of_ones_own_take_its_series(finding: ck.Finding) -> None:
+    """A code the registry lacks is a `custom` rule's, its verdict by its series."""
+    expected = {
+        "CK250": ck.Verdict.RENEGOTIATE,
+        "CK350": None,
+        "HOUSE1": ck.Verdict.DENY,
+    }
+    assert (finding.rule, finding.verdict) == ("custom", expected[finding.code])

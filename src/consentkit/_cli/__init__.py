@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
-from consentkit._about import version
+from consentkit import ConsentkitError
 from consentkit._cli import (
     _decide,
     _documents,
@@ -35,7 +35,6 @@ from consentkit._cli._common import (
     Command,
     describe,
 )
-from consentkit._errors import ConsentkitError
 
 __all__ = [
     "EXIT_ALLOW",
@@ -89,7 +88,9 @@ class _Version(argparse.Action):
         values: object,  # noqa: ARG002
         option_string: str | None = None,  # noqa: ARG002
     ) -> None:
-        sys.stdout.write(f"{parser.prog} {version()}\n")
+        from consentkit import __version__  # noqa: PLC0415  # read only when asked
+
+        sys.stdout.write(f"{parser.prog} {__version__}\n")
         parser.exit()
 
 

@@ -13,18 +13,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final, TypeAlias, cast
 
-from consentkit._errors import (
-    ConsentkitError,
-    DecodeError,
-    StoreError,
-    TamperedLedger,
-    UnknownLedger,
-)
+from consentkit import ConsentkitError, DecodeError, TamperedLedger
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from consentkit._ledger import Ledger
+    from consentkit import Ledger
 
 __all__ = [
     "EXIT_ALLOW",
@@ -97,7 +91,7 @@ def load(path: str, kind: str | None) -> object:
     Raises:
         BadInput: The file cannot be read, or is not such a document.
     """
-    from consentkit._documents import loads  # noqa: PLC0415  # keeps start-up fast
+    from consentkit import loads  # noqa: PLC0415  # keeps start-up fast
 
     try:
         with open(path, "rb") as file:  # noqa: PTH123  # a plain read, no Path needed
@@ -205,7 +199,12 @@ def read_stored(url: str, ledger_id: str) -> Ledger:
         BadInput: The store cannot be opened, or the ledger is missing or
             not valid.
     """
-    from consentkit.store import open_store, redact  # noqa: PLC0415  # fast start-up
+    from consentkit.store import (  # noqa: PLC0415  # keeps start-up fast
+        StoreError,
+        UnknownLedger,
+        open_store,
+        redact,
+    )
 
     try:
         with open_store(url) as store:

@@ -22,7 +22,7 @@ from consentkit._cli._common import (
 )
 
 if TYPE_CHECKING:
-    from consentkit._ledger import Ledger
+    from consentkit import Ledger
 
 __all__ = ["register"]
 
@@ -30,10 +30,8 @@ __all__ = ["register"]
 def _check(args: argparse.Namespace) -> int:
     import attrs  # noqa: PLC0415  # keeps start-up fast
 
-    from consentkit._decision import Verdict  # noqa: PLC0415
-    from consentkit._documents import dumps, kind_of  # noqa: PLC0415
-    from consentkit._engine import check_plan  # noqa: PLC0415
-    from consentkit._plan import Plan, Step  # noqa: PLC0415
+    from consentkit import Plan, Step, Verdict, check_plan, dumps  # noqa: PLC0415
+    from consentkit._documents import kind_of  # noqa: PLC0415
 
     document, read = read_all(lambda: load(args.plan, None), lambda: read_ledger(args))
     ledger = cast("Ledger", read)
@@ -68,9 +66,9 @@ def _check(args: argparse.Namespace) -> int:
 def _envelope(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone  # noqa: PLC0415  # keeps start-up fast
 
-    from consentkit._engine import envelope  # noqa: PLC0415
-    from consentkit._serialize import format_time  # noqa: PLC0415
+    from consentkit import envelope  # noqa: PLC0415
     from consentkit._terms import describe_condition as condition  # noqa: PLC0415
+    from consentkit._time import format_time  # noqa: PLC0415
 
     ledger = read_ledger(args)
     moment = args.at

@@ -29,7 +29,7 @@ from consentkit._cli._sign import (
 )
 
 if TYPE_CHECKING:
-    from consentkit._ledger import Ledger
+    from consentkit import Ledger
 
 __all__ = ["register"]
 
@@ -53,14 +53,14 @@ def _validate(args: argparse.Namespace) -> int:
 def _schema(args: argparse.Namespace) -> int:
     import json  # noqa: PLC0415  # keeps start-up fast
 
-    from consentkit._schema import json_schema  # noqa: PLC0415
+    from consentkit import json_schema  # noqa: PLC0415
 
     out(json.dumps(json_schema(args.kind), indent=2, ensure_ascii=False))
     return EXIT_ALLOW
 
 
 def _catalog(args: argparse.Namespace) -> int:
-    from consentkit._catalog import default_catalog  # noqa: PLC0415  # fast start-up
+    from consentkit import default_catalog  # noqa: PLC0415  # keeps start-up fast
 
     catalog = default_catalog()
     activities = tuple(catalog)

@@ -19,18 +19,21 @@ from consentkit._cli._common import (
 )
 
 if TYPE_CHECKING:
-    from consentkit._ledger import Ledger
-    from consentkit._terms import Terms
+    from consentkit import Ledger, Terms
 
 __all__ = ["register"]
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from consentkit._documents import dumps, kind_of  # noqa: PLC0415  # fast start-up
-    from consentkit._lint import lint, lint_preferences  # noqa: PLC0415
-    from consentkit._preferences import Preferences  # noqa: PLC0415
-    from consentkit._reports import Severity  # noqa: PLC0415
-    from consentkit._terms import Terms  # noqa: PLC0415
+    from consentkit import (  # noqa: PLC0415  # keeps start-up fast
+        Preferences,
+        Severity,
+        Terms,
+        dumps,
+        lint,
+        lint_preferences,
+    )
+    from consentkit._documents import kind_of  # noqa: PLC0415
 
     readers = [lambda: load(args.terms, None)]
     if args.ledger is not None:
@@ -53,8 +56,7 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from consentkit._diff import diff  # noqa: PLC0415  # keeps start-up fast
-    from consentkit._documents import dumps  # noqa: PLC0415
+    from consentkit import diff, dumps  # noqa: PLC0415  # keeps start-up fast
     from consentkit._text import one_line  # noqa: PLC0415
 
     old, new = read_all(

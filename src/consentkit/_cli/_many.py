@@ -32,9 +32,7 @@ from consentkit._cli._common import (
 )
 
 if TYPE_CHECKING:
-    from consentkit._decision import PlanDecision
-    from consentkit._ledger import Ledger
-    from consentkit._plan import Plan
+    from consentkit import Ledger, Plan, PlanDecision
     from consentkit.store import LedgerStore
 
 __all__ = ["LINE_KINDS", "LineKind", "Reading", "register"]
@@ -69,7 +67,7 @@ class Reading:
         Raises:
             BadInput: It cannot be read, or is not a valid ledger.
         """
-        from consentkit._ledger import Ledger  # noqa: PLC0415  # keeps start-up fast
+        from consentkit import Ledger  # noqa: PLC0415  # keeps start-up fast
 
         found = self._read(value, "ledger")
         if not isinstance(found, Ledger):  # pragma: no cover  # INVARIANT: loads' kind
@@ -82,8 +80,8 @@ class Reading:
         Raises:
             BadInput: It cannot be read, or is neither a plan nor a step.
         """
-        from consentkit._documents import kind_of  # noqa: PLC0415  # start-up
-        from consentkit._plan import Plan, Step  # noqa: PLC0415
+        from consentkit import Plan, Step  # noqa: PLC0415  # keeps start-up fast
+        from consentkit._documents import kind_of  # noqa: PLC0415
 
         found = self._read(value, None)
         if isinstance(found, Step):
@@ -125,11 +123,8 @@ class Reading:
         return found
 
     def _load(self, value: str, ledger_id: str) -> Ledger:
-        from consentkit._errors import (  # noqa: PLC0415  # keeps start-up fast
-            ConsentkitError,
-            UnknownLedger,
-        )
-        from consentkit.store import redact  # noqa: PLC0415
+        from consentkit import ConsentkitError  # noqa: PLC0415  # keeps start-up fast
+        from consentkit.store import UnknownLedger, redact  # noqa: PLC0415
 
         store = self._store(value)
         where = redact(self.store_url(value))
@@ -153,11 +148,8 @@ class Reading:
 
     @staticmethod
     def _open(url: str) -> LedgerStore:
-        from consentkit._errors import (  # noqa: PLC0415  # keeps start-up fast
-            ConsentkitError,
-            StoreError,
-        )
-        from consentkit.store import open_store, redact  # noqa: PLC0415
+        from consentkit import ConsentkitError  # noqa: PLC0415  # keeps start-up fast
+        from consentkit.store import StoreError, open_store, redact  # noqa: PLC0415
 
         where = redact(url)
         if url.startswith("sqlite:///") or not _SCHEME.match(url):
@@ -341,7 +333,7 @@ def read_manifest(manifest: str) -> list[_Item]:
 def _decide(items: list[_Item], jobs: int) -> list[PlanDecision]:
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415  # start-up
 
-    from consentkit._engine import check_many  # noqa: PLC0415
+    from consentkit import check_many  # noqa: PLC0415
 
     pairs = [(item.plan, item.ledger) for item in items]
     workers = min(jobs, len(pairs))
@@ -352,7 +344,7 @@ def _decide(items: list[_Item], jobs: int) -> list[PlanDecision]:
 
 
 def _line(item: _Item, decision: PlanDecision) -> str:
-    from consentkit._documents import to_dict  # noqa: PLC0415  # keeps start-up fast
+    from consentkit import to_dict  # noqa: PLC0415  # keeps start-up fast
 
     text = json.dumps(
         {
@@ -371,7 +363,7 @@ def _line(item: _Item, decision: PlanDecision) -> str:
 def _check_many(args: argparse.Namespace) -> int:
     from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
 
-    from consentkit._decision import Verdict  # noqa: PLC0415  # keeps start-up fast
+    from consentkit import Verdict  # noqa: PLC0415  # keeps start-up fast
 
     items = read_manifest(args.manifest)
     try:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, cast
 
+from consentkit import ConsentkitError
 from consentkit._cli._common import (
     EXIT_ALLOW,
     BadInput,
@@ -17,11 +18,9 @@ from consentkit._cli._common import (
     subparser,
     time_argument,
 )
-from consentkit._errors import ConsentkitError
 
 if TYPE_CHECKING:
-    from consentkit._preferences import Imported, Preferences
-    from consentkit._terms import Protocol
+    from consentkit import Imported, Preferences, Protocol
 
 __all__ = ["register"]
 
@@ -42,8 +41,7 @@ def _write(text: str, path: str | None) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from consentkit._compare import compare  # noqa: PLC0415  # keeps start-up fast
-    from consentkit._documents import dumps  # noqa: PLC0415
+    from consentkit import compare, dumps  # noqa: PLC0415  # keeps start-up fast
 
     first, second = read_all(lambda: _preferences(args.a), lambda: _preferences(args.b))
     comparison = compare(cast("Preferences", first), cast("Preferences", second))
@@ -52,9 +50,11 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _draft(args: argparse.Namespace) -> int:
-    from consentkit._documents import dumps  # noqa: PLC0415  # keeps start-up fast
-    from consentkit._draft import draft_terms  # noqa: PLC0415
-    from consentkit._terms import Window  # noqa: PLC0415
+    from consentkit import (  # noqa: PLC0415  # keeps start-up fast
+        Window,
+        draft_terms,
+        dumps,
+    )
 
     readers = [lambda path=path: _preferences(path) for path in args.prefs]
     found = read_all(*readers, lambda: load(args.protocol, "protocol"))
@@ -82,7 +82,7 @@ def _report(imported: Imported, path: str, out_path: str | None) -> int:
 
     import attrs  # noqa: PLC0415
 
-    from consentkit._documents import dumps  # noqa: PLC0415
+    from consentkit import dumps  # noqa: PLC0415
     from consentkit._text import one_line  # noqa: PLC0415
 
     preferences = imported.preferences
@@ -106,7 +106,7 @@ def _report(imported: Imported, path: str, out_path: str | None) -> int:
 
 
 def _import_csv(args: argparse.Namespace) -> int:
-    from consentkit._importers import read_preferences_csv  # noqa: PLC0415  # fast start-up
+    from consentkit import read_preferences_csv  # noqa: PLC0415  # fast start-up
 
     text = _read_text(args.file)
     try:
@@ -117,7 +117,7 @@ def _import_csv(args: argparse.Namespace) -> int:
 
 
 def _import_kinklist(args: argparse.Namespace) -> int:
-    from consentkit._importers import read_kinklist  # noqa: PLC0415  # fast start-up
+    from consentkit import read_kinklist  # noqa: PLC0415  # keeps start-up fast
 
     text = _read_text(args.list)
     try:

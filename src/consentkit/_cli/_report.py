@@ -26,16 +26,14 @@ from consentkit._cli._sign import read_receipt_inputs, read_stored_receipts
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from consentkit._ledger import Ledger
-    from consentkit._plan import Plan
+    from consentkit import Ledger, Plan
 
 __all__ = ["register"]
 
 
 def _report(args: argparse.Namespace) -> int:
-    from consentkit._documents import kind_of  # noqa: PLC0415  # keeps start-up fast
-    from consentkit._plan import Plan  # noqa: PLC0415
-    from consentkit._report import report  # noqa: PLC0415
+    from consentkit import Plan, report  # noqa: PLC0415  # keeps start-up fast
+    from consentkit._documents import kind_of  # noqa: PLC0415
 
     # The store's receipts before the ledger: each binds the ledger read after.
     stored = read_stored_receipts(args) if args.keys is not None else ()

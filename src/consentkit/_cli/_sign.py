@@ -20,6 +20,7 @@ import stat
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final
 
+from consentkit import ConsentkitError
 from consentkit._cli._common import (
     EXIT_ALLOW,
     EXIT_DENY,
@@ -34,11 +35,9 @@ from consentkit._cli._common import (
     subparser,
     time_argument,
 )
-from consentkit._errors import ConsentkitError, StoreError, UnknownLedger
 
 if TYPE_CHECKING:
-    from consentkit._ledger import Ledger
-    from consentkit._receipt import Receipt
+    from consentkit import Ledger, Receipt
     from consentkit.signing import Keys, SigningKey
 
 __all__ = [
@@ -116,7 +115,7 @@ def source_name(args: argparse.Namespace) -> str:
 
 
 def _open_store(args: argparse.Namespace) -> Any:
-    from consentkit.store import open_store  # noqa: PLC0415  # keeps start-up fast
+    from consentkit.store import StoreError, open_store  # noqa: PLC0415  # start-up
 
     try:
         return open_store(args.store)
@@ -136,6 +135,8 @@ def read_stored_receipts(args: argparse.Namespace) -> tuple[Receipt, ...]:
     """
     if args.store is None or args.id is None:
         return ()
+    from consentkit.store import StoreError, UnknownLedger  # noqa: PLC0415  # start-up
+
     with _open_store(args) as store:
         try:
             found: tuple[Receipt, ...] = store.receipts(args.id)
@@ -154,6 +155,8 @@ def _add_to_store(args: argparse.Namespace, receipt: Receipt) -> None:
     Raises:
         BadInput: The store refuses it or cannot be written.
     """
+    from consentkit.store import StoreError  # noqa: PLC0415  # keeps start-up fast
+
     with _open_store(args) as store:
         try:
             store.add_receipt(args.id, receipt)
@@ -248,7 +251,7 @@ def _sign(args: argparse.Namespace) -> int:
         lambda: read_ledger_argument(args, "sign"), lambda: _read_key(args.key)
     )
     at = args.at or datetime.now(timezone.utc).replace(microsecond=0)
-    from consentkit._documents import dumps  # noqa: PLC0415  # keeps start-up fast
+    from consentkit import dumps  # noqa: PLC0415  # keeps start-up fast
 
     try:
         receipt = signing.sign_receipt(

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, cast
 
+from consentkit import ConsentkitError
 from consentkit._cli._common import (
     EXIT_ALLOW,
     EXIT_BAD_INPUT,
@@ -18,17 +19,16 @@ from consentkit._cli._common import (
     read_stored,
     subparser,
 )
-from consentkit._errors import ConsentkitError, StoreError
 
 if TYPE_CHECKING:
-    from consentkit._ledger import Ledger
+    from consentkit import Ledger
     from consentkit.store import LedgerStore
 
 __all__ = ["register"]
 
 
 def _open(url: str) -> LedgerStore:
-    from consentkit.store import open_store  # noqa: PLC0415  # keeps start-up fast
+    from consentkit.store import StoreError, open_store  # noqa: PLC0415  # start-up
 
     try:
         return open_store(url)
@@ -37,8 +37,7 @@ def _open(url: str) -> LedgerStore:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from consentkit._errors import ConcurrentAppend  # noqa: PLC0415
-    from consentkit.store import redact  # noqa: PLC0415
+    from consentkit.store import ConcurrentAppend, redact  # noqa: PLC0415
 
     ledger = cast("Ledger", load(args.file, "ledger"))
     shown = f"{redact(args.store)} `{args.id}`"
@@ -67,7 +66,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from consentkit._documents import dumps  # noqa: PLC0415  # keeps start-up fast
+    from consentkit import dumps  # noqa: PLC0415  # keeps start-up fast
 
     sys.stdout.write(dumps(read_stored(args.store, args.id)))
     return EXIT_ALLOW
