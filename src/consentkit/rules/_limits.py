@@ -47,8 +47,15 @@ def _compute_applying(step: Step, context: RuleContext) -> tuple[_Applying, _App
     sides = [(step.recipient, Role.RECEIVE), (step.actor, Role.GIVE)]
     if step.present:
         sides.extend((party, Role.WITNESS) for party in sorted(step.present))
+    # Without standing limits, a party's limits are the terms' own, indexed.
+    terms = None if state.any_standing_limits else context.terms
     for party, role in sides:
-        for limit in state.limit_index(party, agreement, index).reaching(activity.id):
+        limits = (
+            state.limit_index(party, agreement, index)
+            if terms is None
+            else terms.limits_of(party)
+        )
+        for limit in limits.reaching(activity.id):
             if role in limit.roles:
                 found = hard if limit.kind is LimitKind.HARD else soft
                 found.append((party, role, limit, activity))
