@@ -87,7 +87,12 @@ if TYPE_CHECKING:
         Terms,
         Window,
     )
-    from consentkit.rules import DEFAULT_RULES, HouseRules, RuleContext
+    from consentkit.rules import (
+        DEFAULT_PLAN_RULES,
+        DEFAULT_RULES,
+        HouseRules,
+        RuleContext,
+    )
     from consentkit.store import open_store
 
 # The public names load on first use (PEP 562), so that `import consentkit`
@@ -178,6 +183,7 @@ _EXPORTS: dict[str, str] = {
     "Spotter": "consentkit._terms",
     "Terms": "consentkit._terms",
     "Window": "consentkit._terms",
+    "DEFAULT_PLAN_RULES": "consentkit.rules",
     "DEFAULT_RULES": "consentkit.rules",
     "HouseRules": "consentkit.rules",
     "RuleContext": "consentkit.rules",
@@ -185,6 +191,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "DEFAULT_PLAN_RULES",
     "DEFAULT_RULES",
     "Accepted",
     "Activity",
