@@ -1,38 +1,48 @@
 """How fast consentkit decides: `check` latency by ledger size, `check_plan`, `state_at`.
 
-Run with ``.venv/bin/python benchmarks/engine.py`` (about 15 seconds).
+Run with ``.venv/bin/python benchmarks/engine.py`` (about a minute).
+
+Every timed call decides a step never decided before in this process (see
+`_fresh`: a question asked again is asked at a later time), so no cache
+keyed by the request can stand in for deciding; ``--repeat`` times the same
+step and the same plan over and over instead, as this script used to.
 
 For three ledgers (4 parties x 50 grants, 20 x 500, 20 x 5,000; see
 `_scenario.build`) it times `Engine.check(step, ledger)` on a warm ledger --
-checked once first, so the ledger's state and the agreement's indexes exist
--- for four representative steps: an ALLOW, a DENY by cap (CK106), a DENY by
-hard limit (CK101) and a DENY for want of consent (CK105).  Each call is
-timed on its own with `time.perf_counter_ns`; the table shows the median.
-Rounds interleave the sizes and steps, so load from other processes spreads
-over all of them; the spread of the per-round medians is printed too.
+checked first, so the ledger's state and the agreement's indexes exist --
+for four kinds of step: an ALLOW, a DENY by cap (CK106), a DENY by hard
+limit (CK101) and a DENY for want of consent (CK105).  For each kind and
+ledger up to `POOL` questions with exactly that finding are found (random
+(actor, recipient, activity) triples); the timed steps cycle through them,
+each step new.  Each call is timed on its own with `time.perf_counter_ns`;
+the table shows the median, and mean/median per cell.  Rounds interleave
+the sizes and kinds, so load from other processes spreads over all of them;
+the spread of the per-round medians is printed too.
 
-Then `check_plan` over a 1,000-step plan (steps per second), and
-`Ledger.state_at` and the first `check` on a freshly built ledger (cold)
-against later calls (warm); last, crowded plans in which every step overlaps
-every other, each in a fresh process for its memory (``--crowded`` runs only
-these).
+Then `check_plan` over fresh 1,000- and 10,000-step plans (steps per second;
+every plan built beforehand and decided once while timed; the engine warmed
+on another plan), and `Ledger.state_at` and the first `check` on a freshly
+built ledger (cold) against later calls (warm); last, crowded plans in which
+every step overlaps every other, each in a fresh process for its memory
+(``--crowded`` runs only these).
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from functools import partial
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _scenario import AT, Policy, Request, Scenario, build, plan, quiet_gc, table
+from _fresh import Fresh
+from _scenario import AT, Policy, Request, Scenario, build, quiet_gc, table
 
-from consentkit import Engine, Ledger, Role, Step
+from consentkit import Engine, Ledger, Plan, Role, Step
 
 SIZES = ((4, 50), (20, 500), (20, 5000))
 KINDS = (
@@ -42,62 +52,110 @@ KINDS = (
     ("DENY, no consent (CK105)", ("CK105",)),
 )
 ROUNDS = 15
-CALLS = 2000
-PLAN_STEPS = 1000
-PLAN_RUNS = 25
+CALLS = 1000
+POOL = 40
+PLAN_RUNS = {1_000: 15, 10_000: 5}
 COLD_RUNS = 5
 TARGET_US = 10.0
 TARGET_RATIO = 1.5
 TARGET_PLAN = 100_000
+TARGET_SPREAD = 2.0
+
+Size = tuple[int, int]
 
 
-def label(size: tuple[int, int]) -> str:
+def label(size: Size) -> str:
     parties, grants = size
     return f"{parties} x {grants:,}"
 
 
-def pick(scenario: Scenario, policy: Policy, engine: Engine) -> dict[str, Step]:
-    """One step of each kind, with exactly the wanted findings when one exists.
+class Source:
+    """Where the timed steps of one ledger come from, fresh or repeated.
 
-    Tries every (actor, recipient, activity) in a fixed order, at the
-    intensity the kind needs, and keeps the first whose findings are
-    exactly the kind's codes; failing that, the first that carries them.
+    Fresh: each step asks one of the kind's questions, in turn, at a time it
+    was never asked before.  Repeat: the kind's first question at `AT`, the
+    same step every time.
     """
-    exact: dict[str, Step] = {}
-    loose: dict[str, Step] = {}
+
+    def __init__(
+        self, scenario: Scenario, engine: Engine, *, repeat: bool = False
+    ) -> None:
+        self.scenario = scenario
+        self.repeat = repeat
+        self.fresh = Fresh(scenario, Policy(scenario))
+        self.questions = pools(scenario, self.fresh, engine)
+        self._turn = dict.fromkeys(self.questions, 0)
+        self._same = {k: self.fresh.step(q[0]) for k, q in self.questions.items()}
+
+    def steps(self, kind: str, count: int) -> list[Step]:
+        """`count` steps of `kind` to time."""
+        if self.repeat:
+            return [self._same[kind]] * count
+        questions = self.questions[kind]
+        turn = self._turn[kind]
+        self._turn[kind] = turn + count
+        return [
+            self.fresh.step(questions[(turn + i) % len(questions)])
+            for i in range(count)
+        ]
+
+    def plans(self, length: int, count: int) -> list[Plan]:
+        """`count` plans of `length` steps to time."""
+        if self.repeat:
+            return [self.fresh.plan(length)] * count
+        return [self.fresh.plan(length) for _ in range(count)]
+
+
+def pools(scenario: Scenario, fresh: Fresh, engine: Engine) -> dict[str, list[Request]]:
+    """Up to `POOL` questions of each kind, with exactly its findings when any exist.
+
+    Tries (actor, recipient, activity) triples in a random order, at the
+    intensity the kind needs (the policy picks the likely kind; the engine
+    confirms it), and keeps those whose findings are exactly the kind's
+    codes; for a kind with none, those that carry them.  The checks that
+    confirm them warm the engine; their steps count as asked.
+    """
+    policy = fresh.policy
+    exact: dict[str, list[Request]] = {name: [] for name, _ in KINDS}
+    loose: dict[str, list[Request]] = {name: [] for name, _ in KINDS}
     for actor, recipient, activity in _triples(scenario):
-        if len(exact) == len(KINDS):
+        if all(len(found) >= POOL for found in exact.values()):
             break
         give = policy.cap(actor, Role.GIVE, activity)
         receive = policy.cap(recipient, Role.RECEIVE, activity)
+        blocked = policy.blocked(actor, activity) or policy.blocked(recipient, activity)
         for name, codes in KINDS:
             intensity = _intensity(codes, give, receive)
-            if name in exact or intensity is None:
+            if (
+                len(exact[name]) >= POOL
+                or intensity is None
+                or blocked != (codes == ("CK101",))
+            ):
                 continue
-            step = Request(actor, recipient, activity, intensity).step()
-            found = engine.check(step, scenario.ledger)
+            request = Request(actor, recipient, activity, intensity)
+            found = engine.check(fresh.step(request), scenario.ledger)
             if (found.allowed and not codes) or (codes and found.codes == codes):
-                exact[name] = step
+                exact[name].append(request)
             elif codes and set(codes) <= set(found.codes):
-                loose.setdefault(name, step)
-    chosen = {**loose, **exact}
-    missing = [name for name, _ in KINDS if name not in chosen]
+                loose[name].append(request)
+    chosen = {name: exact[name] or loose[name][:POOL] for name, _ in KINDS}
+    missing = [name for name, found in chosen.items() if not found]
     if missing:
         raise SystemExit(f"no step of kind {missing} in this scenario")
-    return {name: chosen[name] for name, _ in KINDS}
+    return chosen
 
 
 def _triples(scenario: Scenario) -> Iterator[tuple[str, str, str]]:
-    """Every (actor, recipient, activity), deepest activities first.
-
-    Deep activities have the most ancestors to look through.
-    """
-    order = sorted((a.id for a in scenario.catalog), key=lambda a: (-a.count("."), a))
-    for activity in order:
-        for actor in scenario.parties:
-            for recipient in scenario.parties:
-                if actor != recipient:
-                    yield actor, recipient, activity
+    """Every (actor, recipient, activity), in a random order (fixed seed)."""
+    found = [
+        (actor, recipient, activity.id)
+        for activity in scenario.catalog
+        for actor in scenario.parties
+        for recipient in scenario.parties
+        if actor != recipient
+    ]
+    random.Random(5).shuffle(found)
+    return iter(found)
 
 
 def _intensity(codes: tuple[str, ...], give: int, receive: int) -> int | None:
@@ -112,13 +170,13 @@ def _intensity(codes: tuple[str, ...], give: int, receive: int) -> int | None:
     return 1 if low == 0 else None  # CK105: a side with no grant at all
 
 
-def time_calls(call: Callable[[], object], count: int) -> list[int]:
-    """Nanoseconds taken by each of `count` calls."""
+def time_each(call: Callable[[Step], object], steps: Sequence[Step]) -> list[int]:
+    """Nanoseconds taken by each call, one call per step."""
     clock = time.perf_counter_ns
-    samples = [0] * count
-    for index in range(count):
+    samples = [0] * len(steps)
+    for index, step in enumerate(steps):
         start = clock()
-        call()
+        call(step)
         samples[index] = clock() - start
     return samples
 
@@ -137,37 +195,45 @@ def us(ns: float) -> str:
     return f"{ns / 1000:.2f}"
 
 
-def bench_check(
-    engine: Engine, scenarios: dict[tuple[int, int], Scenario]
-) -> dict[tuple[int, int], dict[str, Step]]:
-    steps: dict[tuple[int, int], dict[str, Step]] = {}
-    for size, scenario in scenarios.items():
-        steps[size] = pick(scenario, Policy(scenario), engine)
-    samples: dict[tuple[tuple[int, int], str], list[int]] = {}
-    round_medians: dict[tuple[tuple[int, int], str], list[float]] = {}
-    with quiet_gc():
-        for size, scenario in scenarios.items():
-            for step in steps[size].values():
-                engine.check(step, scenario.ledger)  # warm
-        for _ in range(ROUNDS):
-            for size, scenario in scenarios.items():
-                ledger = scenario.ledger
-                for name, step in steps[size].items():
-                    taken = time_calls(partial(engine.check, step, ledger), CALLS)
-                    samples.setdefault((size, name), []).extend(taken)
-                    round_medians.setdefault((size, name), []).append(
-                        statistics.median(taken)
-                    )
+def spread(samples: list[int]) -> float:
+    """Mean over median: well above 1 when a few calls take far longer."""
+    return statistics.fmean(samples) / statistics.median(samples)
+
+
+def preempted(samples: list[int]) -> int:
+    """How many calls took over 1 ms: on a shared machine, mostly time slices lost."""
+    return sum(t > 1_000_000 for t in samples)
+
+
+def bench_check(engine: Engine, sources: dict[Size, Source]) -> None:
+    samples: dict[tuple[Size, str], list[int]] = {}
+    round_medians: dict[tuple[Size, str], list[float]] = {}
+    for _ in range(ROUNDS):
+        for size, source in sources.items():
+            ledger = source.scenario.ledger
+
+            def check(step: Step, ledger: Ledger = ledger) -> object:
+                return engine.check(step, ledger)
+
+            for name, _ in KINDS:
+                steps = source.steps(name, CALLS)
+                with quiet_gc():
+                    taken = time_each(check, steps)
+                samples.setdefault((size, name), []).extend(taken)
+                round_medians.setdefault((size, name), []).append(
+                    statistics.median(taken)
+                )
 
     small, large = SIZES[0], SIZES[-1]
     header = ["step", *(label(s) for s in SIZES), "large/small"]
     rows: list[list[str]] = []
-    spread: list[list[str]] = []
+    noise: list[list[str]] = []
+    spreads: list[list[str]] = []
     for name, _ in KINDS:
         medians = {s: statistics.median(samples[s, name]) for s in SIZES}
         ratio = medians[large] / medians[small]
         rows.append([name, *(us(medians[s]) for s in SIZES), f"{ratio:.2f}"])
-        spread.append(
+        noise.append(
             [
                 name,
                 *(
@@ -176,81 +242,121 @@ def bench_check(
                 ),
             ]
         )
+        spreads.append(
+            [
+                name,
+                *(
+                    f"{spread(samples[s, name]):.2f} ({preempted(samples[s, name])})"
+                    for s in SIZES
+                ),
+            ]
+        )
     worst = max(statistics.median(v) for v in samples.values())
+    worst_spread = max(spread(v) for v in samples.values())
     ratios = [float(r[-1]) for r in rows]
+    fresh = "fresh steps, each decided once" if not _repeat(sources) else "REPEATED"
     print(
         f"check(step, ledger), warm: median latency per call, us "
-        f"({ROUNDS} rounds x {CALLS:,} calls per cell)"
+        f"({ROUNDS} rounds x {CALLS:,} calls per cell; {fresh})"
     )
     print(table(header, rows))
     print(
         f"target: <= {TARGET_US:.0f} us at every size -> worst median "
         f"{us(worst)} us: {'met' if worst <= TARGET_US * 1000 else 'NOT met'}; "
         f"large/small <= {TARGET_RATIO} -> worst {max(ratios):.2f}: "
-        f"{'met' if max(ratios) <= TARGET_RATIO else 'NOT met'}"
+        f"{'met' if max(ratios) <= TARGET_RATIO else 'NOT met'}; "
+        f"mean/median <= {TARGET_SPREAD:.0f} -> worst {worst_spread:.2f}: "
+        f"{'met' if worst_spread <= TARGET_SPREAD else 'NOT met'}"
     )
     print()
-    print("noise: lowest-highest median of a single round, us")
-    print(table(["step", *(label(s) for s in SIZES)], spread))
+    print(
+        "mean/median per cell (in brackets: calls over 1 ms, mostly time slices lost)"
+    )
+    print(table(["step", *(label(s) for s in SIZES)], spreads))
     print()
-    print("steps timed (activity at intensity: findings):")
+    print("noise: lowest-highest median of a single round, us")
+    print(table(["step", *(label(s) for s in SIZES)], noise))
+    print()
+    print(
+        "questions timed per kind (distinct (actor, recipient, activity, "
+        "intensity); the first one's activity at intensity: findings):"
+    )
     for name, _ in KINDS:
         cells = []
         for size in SIZES:
-            step = steps[size][name]
-            found = engine.check(step, scenarios[size].ledger)
-            codes = "+".join(found.codes) or "none"
-            cells.append(f"{step.activity} at {step.intensity}: {codes}")
+            source = sources[size]
+            first = source.questions[name][0]
+            found = engine.check(source.fresh.step(first), source.scenario.ledger).codes
+            cells.append(
+                f"{len(source.questions[name])} ({first.activity} at "
+                f"{first.intensity}: {'+'.join(found) or 'none'})"
+            )
         print(f"  {name}: " + "; ".join(cells))
-    return steps
 
 
-def bench_plan(engine: Engine, scenarios: dict[tuple[int, int], Scenario]) -> None:
-    plans = {}
-    allowed = {}
-    for size, scenario in scenarios.items():
-        plans[size] = plan(scenario, Policy(scenario), PLAN_STEPS)
-        decided = engine.check_plan(plans[size], scenario.ledger)  # warm
-        allowed[size] = sum(d.allowed for d in decided.decisions)
-    taken: dict[tuple[int, int], list[int]] = {size: [] for size in scenarios}
-    with quiet_gc():
-        for _ in range(PLAN_RUNS):  # interleaved, so load spreads over every size
-            for size, scenario in scenarios.items():
-                call = partial(engine.check_plan, plans[size], scenario.ledger)
-                taken[size].extend(time_calls(call, 1))
+def _repeat(sources: dict[Size, Source]) -> bool:
+    return next(iter(sources.values())).repeat
+
+
+def bench_plan(engine: Engine, sources: dict[Size, Source]) -> None:
+    cells = [(size, length) for size in sources for length in PLAN_RUNS]
+    plans = {
+        (size, length): sources[size].plans(length, PLAN_RUNS[length])
+        for size, length in cells
+    }
+    for source in sources.values():  # warm on a plan of its own
+        engine.check_plan(source.fresh.plan(1_000), source.scenario.ledger)
+    taken: dict[tuple[Size, int], list[int]] = {cell: [] for cell in cells}
+    allowed: dict[tuple[Size, int], int] = dict.fromkeys(cells, 0)
+    clock = time.perf_counter_ns
+    for run in range(max(PLAN_RUNS.values())):  # interleaved: load spreads over all
+        for size, length in cells:
+            if run >= PLAN_RUNS[length]:
+                continue
+            plan = plans[size, length][run]
+            ledger = sources[size].scenario.ledger
+            with quiet_gc():
+                start = clock()
+                decided = engine.check_plan(plan, ledger)
+                taken[size, length].append(clock() - start)
+            allowed[size, length] += sum(d.allowed for d in decided.decisions)
     rows: list[list[str]] = []
-    for size in scenarios:
-        median = statistics.median(taken[size])
-        best = min(taken[size])
-        rate = PLAN_STEPS / (median / 1e9)
+    for size, length in cells:
+        runs = taken[size, length]
+        median = statistics.median(runs)
+        rate = length / (median / 1e9)
         rows.append(
             [
                 label(size),
-                f"{allowed[size]}/{PLAN_STEPS}",
+                f"{length:,}",
+                f"{len(runs)}",
+                f"{allowed[size, length]:,}/{length * len(runs):,}",
                 f"{median / 1e6:.2f}",
                 f"{rate:,.0f}",
-                f"{PLAN_STEPS / (best / 1e9):,.0f}",
+                f"{length / (min(runs) / 1e9):,.0f}",
+                f"{spread(runs):.2f}",
                 "met" if rate >= TARGET_PLAN else "NOT met",
             ]
         )
+    kind = "the same plan each run" if _repeat(sources) else "a fresh plan each run"
     print(
-        f"check_plan over a {PLAN_STEPS:,}-step plan "
-        f"(median of {PLAN_RUNS} interleaved runs; best run alongside)"
+        f"check_plan over 1,000- and 10,000-step plans ({kind}; median of the "
+        "interleaved runs; best run alongside)"
     )
-    header = ["ledger", "ALLOW steps", "ms per plan", "steps/s", "best run"]
-    print(table([*header, f">= {TARGET_PLAN:,}"], rows))
+    header = ["ledger", "steps", "runs", "ALLOW steps", "ms per plan", "steps/s"]
+    header += ["best run", "mean/med", f">= {TARGET_PLAN:,}"]
+    print(table(header, rows))
 
 
-def bench_cold(engine: Engine, steps: dict[tuple[int, int], dict[str, Step]]) -> None:
+def bench_cold(engine: Engine, sources: dict[Size, Source]) -> None:
     rows: list[list[str]] = []
+    clock = time.perf_counter_ns
     for size in SIZES:
-        scenario = build(*size)
-        events = [entry.event for entry in scenario.ledger]
-        step = steps[size]["ALLOW"]
+        source = sources[size]
+        events = [entry.event for entry in source.scenario.ledger]
         cold_state: list[int] = []
         cold_check: list[int] = []
-        clock = time.perf_counter_ns
-        for _ in range(COLD_RUNS):
+        for step in source.steps("ALLOW", COLD_RUNS):
             ledger = Ledger().extend(events)  # fresh: no state asked, no index
             with quiet_gc():
                 start = clock()
@@ -259,11 +365,17 @@ def bench_cold(engine: Engine, steps: dict[tuple[int, int], dict[str, Step]]) ->
                 start = clock()
                 engine.check(step, ledger)
                 cold_check.append(clock() - start)
-        ledger = scenario.ledger
-        engine.check(step, ledger)
+        steps = source.steps("ALLOW", 5000)
+
+        def state(_: Step, ledger: Ledger = source.scenario.ledger) -> object:
+            return ledger.state_at(AT)
+
+        def check(step: Step, ledger: Ledger = source.scenario.ledger) -> object:
+            return engine.check(step, ledger)
+
         with quiet_gc():
-            warm_state = time_calls(partial(ledger.state_at, AT), 20_000)
-            warm_check = time_calls(partial(engine.check, step, ledger), 5000)
+            warm_state = time_each(state, steps * 4)
+            warm_check = time_each(check, steps)
         rows.append(
             [
                 label(size),
@@ -276,7 +388,7 @@ def bench_cold(engine: Engine, steps: dict[tuple[int, int], dict[str, Step]]) ->
         )
     print(
         f"state_at and the first check on a freshly built ledger "
-        f"(cold, median of {COLD_RUNS}) against later calls (warm), us"
+        f"(cold, median of {COLD_RUNS}) against later calls (warm; ALLOW steps), us"
     )
     print(
         table(
@@ -402,20 +514,31 @@ def main() -> None:
     if sys.argv[1:2] == ["--crowded"]:
         bench_crowded()
         return
+    repeat = "--repeat" in sys.argv[1:]
     engine = Engine()
-    scenarios = {size: build(*size) for size in SIZES}
+    sources = {size: Source(build(*size), engine, repeat=repeat) for size in SIZES}
     print(
         f"consentkit {version('consentkit')}, Python {sys.version.split()[0]}; "
-        f"clock overhead {timer_overhead():.0f} ns per timed call (included)"
+        f"clock overhead {timer_overhead():.0f} ns per timed call (included); "
+        + (
+            "REPEAT mode: the same step and the same plan timed again and again"
+            if repeat
+            else "every timed call decides a step never decided before"
+        )
     )
     print()
-    steps = bench_check(engine, scenarios)
+    bench_check(engine, sources)
     print()
-    bench_plan(engine, scenarios)
+    bench_plan(engine, sources)
     print()
-    bench_cold(engine, steps)
+    bench_cold(engine, sources)
     print()
     bench_crowded()
+    for size, source in sources.items():
+        print(
+            f"({label(size)}: {source.fresh.handed:,} steps handed out, "
+            f"{source.fresh.repeats:,} of them a question asked before, later)"
+        )
 
 
 if __name__ == "__main__":

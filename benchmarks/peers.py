@@ -1,9 +1,30 @@
 """consentkit against general-purpose policy engines, on the same consent policy.
 
-Run with ``.venv/bin/python benchmarks/peers.py`` (one to two minutes) after
-``.venv/bin/pip install cedarpy casbin oso`` (the ``bench`` extra, plus oso
-where it installs; a peer that is not installed is skipped).  ``--parties``
-and ``--grants`` choose the scenario's size (default 20 x 500).
+Run with ``.venv/bin/python benchmarks/peers.py`` (two to four minutes on a
+shared 2-core machine) after ``.venv/bin/pip install -e '.[bench]'``
+(cedarpy, casbin, oso; a peer that is not installed is skipped, but the
+targets need cedarpy).
+
+By default every timed call decides a step never decided before in this
+process, by any of consentkit's calls (fresh mode; see `_fresh`: a question
+asked again is asked at a later time, so each step is new), so no cache
+keyed by the request can stand in for deciding.  In one run, side by side:
+
+1. `Engine.check` against Cedar with grants as entity data (pre-parsed
+   handles, one `cedarpy.is_authorized` call per decision) on 4 x 50,
+   20 x 500 and 20 x 5,000 ledgers: rounds of fresh steps, both engines on
+   the same requests, taking turns at going first; medians, mean/median,
+   speed-ups, and consentkit's largest/smallest ledger ratio.
+2. `Engine.check_plan` on fresh 1,000- and 10,000-step plans against
+   `cedarpy.is_authorized_batch` over the same requests (entity-data
+   encoding: one request per step, as its permit reads both sides); steps
+   per second for both and the ratio.
+3. Every peer on the ``--parties`` x ``--grants`` scenario (default
+   20 x 500), as below, on fresh steps (``--only-targets`` skips it).
+
+Then a summary: each target, the measured value, met or NOT met.
+``--repeat`` runs the former benchmark instead: part 3 only, on requests
+asked again in every round.
 
 The policy (see `_scenario`): a request (actor, recipient, activity,
 intensity) is allowed iff the recipient has a live RECEIVE grant and the
@@ -42,8 +63,9 @@ Encodings:
 Every engine's answer is compared with consentkit's verdict on the same
 random requests (10,000; the slowest variants on fewer, as printed) and the
 counts are printed.  Then each engine is timed, one decision at a time, in
-interleaved rounds over the first requests of the same list; each speed-up
-compares medians over the same requests.
+interleaved rounds, consentkit on the same requests right before it; each
+speed-up compares medians over the same requests.  In fresh mode every
+slice of requests is new; in repeat mode each is the head of one list.
 """
 
 from __future__ import annotations
@@ -55,7 +77,7 @@ import logging
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -63,6 +85,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _fresh import Fresh, request_of
 from _scenario import (
     MAX_INTENSITY,
     Policy,
@@ -76,10 +99,18 @@ from _scenario import (
     table,
 )
 
-from consentkit import Catalog, Engine, Grant, Role
+from consentkit import Catalog, Engine, Grant, Ledger, Role, Step
 
 REQUESTS = 10_000
+SIZES = ((4, 50), (20, 500), (20, 5_000))
+AGREE = 2_000
+CHECKS = 1_000
+PLAN_LENGTHS = (1_000, 10_000)
 TARGET_SPEEDUP = 7.0
+TARGET_GROWTH = 1.5
+TARGET_PLAN_RATE = 100_000
+TARGET_PLAN_SPEEDUP = 6.0
+TARGET_SPREAD = 2.0
 
 
 @dataclass
@@ -103,6 +134,21 @@ class Contender:
     checked: int = REQUESTS
     is_peer: bool = True
     samples: list[list[int]] = field(default_factory=list)
+    batch: Batch | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """An engine's batch API: many phrased requests in one call.
+
+    Attributes:
+        call: Decides a list of phrased requests; returns the engine's own
+            answers (timed).
+        read: Turns those answers into allowed or not (not timed).
+    """
+
+    call: Callable[[list[Any]], list[Any]]
+    read: Callable[[list[Any]], list[bool]]
 
 
 def _cap(grant: Grant) -> int:
@@ -309,8 +355,21 @@ def cedar_entity_data(scenario: Scenario, cedarpy: Any) -> list[Contender]:
         f"  Cedar, grants as entity data: 2 policies, {len(entities):,} entities "
         f"({len(entities_text) // 1024:,} KiB of JSON)"
     )
+
+    def batch(items: list[dict[str, Any]]) -> list[Any]:
+        return list(cedarpy.is_authorized_batch(items, policy_set, entity_set))
+
+    def read(answers: list[Any]) -> list[bool]:
+        return [bool(a.allowed) for a in answers]
+
     return [
-        Contender("Cedar, grants as entity data (handles)", phrase, with_handles, 2000),
+        Contender(
+            "Cedar, grants as entity data (handles)",
+            phrase,
+            with_handles,
+            2000,
+            batch=Batch(batch, read),
+        ),
         Contender(
             "Cedar, grants as entity data (text each call)",
             phrase,
@@ -533,11 +592,32 @@ def latency(ns: float) -> str:
     return f"{ns / 1e3:.1f} us"
 
 
-def agreement(
-    contenders: list[Contender], asked: list[Request], truth: list[bool]
-) -> None:
-    rows: list[list[str]] = []
-    for contender in contenders:
+def spread(samples: list[int]) -> float:
+    """Mean over median: well above 1 when a few calls take far longer."""
+    return statistics.fmean(samples) / statistics.median(samples)
+
+
+def preempted(samples: list[int]) -> int:
+    """How many calls took over 1 ms: on a shared machine, mostly time slices lost."""
+    return sum(t > 1_000_000 for t in samples)
+
+
+def label(size: tuple[int, int]) -> str:
+    return f"{size[0]} x {size[1]:,}"
+
+
+def agreement(others: list[Contender], asked: list[Request], truth: list[bool]) -> None:
+    """Print how often each engine's answer is consentkit's (`truth`)."""
+    rows = [
+        [
+            "consentkit Engine.check",
+            f"{len(truth):,}",
+            f"{len(truth):,}",
+            "0",
+            f"{sum(truth):,}",
+        ]
+    ]
+    for contender in others:
         subset = asked[: contender.checked]
         answers = [contender.decide(contender.phrase(r)) for r in subset]
         same = sum(a == t for a, t in zip(answers, truth, strict=False))
@@ -554,50 +634,63 @@ def agreement(
     print(table(["engine", "requests", "agree", "disagree", "allowed"], rows))
 
 
-def _time(contender: Contender, asked: list[Request], count: int) -> list[int]:
-    """Nanoseconds each of the first `count` requests takes `contender`."""
+def _time_each(decide: Callable[[Any], object], items: Sequence[Any]) -> list[int]:
+    """Nanoseconds `decide` takes on each item, one call per item."""
     clock = time.perf_counter_ns
-    phrased = [contender.phrase(r) for r in asked[:count]]
-    decide = contender.decide
-    taken = [0] * len(phrased)
+    taken = [0] * len(items)
     with quiet_gc():
-        for index, item in enumerate(phrased):
+        for index, item in enumerate(items):
             start = clock()
             decide(item)
             taken[index] = clock() - start
     return taken
 
 
-def timing(contenders: list[Contender], asked: list[Request], rounds: int) -> None:
+def timing(
+    ours: Callable[[Step], bool],
+    others: list[Contender],
+    draw: Callable[[int], list[Step]],
+    rounds: int,
+    ours_timed: int,
+) -> list[float]:
     """Time each engine; time consentkit on the same requests right before it.
 
-    So every speed-up compares two medians over the same requests, measured
-    side by side, and a burst of load from other processes touches both.
+    `draw(n)` gives the steps of one timed slice: in fresh mode new steps
+    every time, in repeat mode the first `n` of one list.  So every speed-up
+    compares two medians over the same requests, measured side by side, and
+    a burst of load from other processes touches both.  Returns consentkit's
+    mean/median of each cell.
     """
-    ours, others = contenders[0], contenders[1:]
+    alone: list[int] = []
     paired: dict[str, list[int]] = {c.name: [] for c in others}
+    theirs: dict[str, list[int]] = {c.name: [] for c in others}
     for _ in range(rounds):
-        ours.samples.append(_time(ours, asked, ours.timed))
+        alone.extend(_time_each(ours, draw(ours_timed)))
         for contender in others:
-            paired[contender.name].extend(_time(ours, asked, contender.timed))
-            contender.samples.append(_time(contender, asked, contender.timed))
+            steps = draw(contender.timed)
+            phrased = [contender.phrase(request_of(s)) for s in steps]
+            paired[contender.name].extend(_time_each(ours, steps))
+            theirs[contender.name].extend(_time_each(contender.decide, phrased))
 
-    def median(rounds_taken: list[list[int]]) -> float:
-        return statistics.median(t for taken in rounds_taken for t in taken)
-
-    alone = latency(median(ours.samples))
-    rows = [[ours.name, f"{ours.timed * rounds:,}", alone, alone, "-"]]
+    mine = latency(statistics.median(alone))
+    spreads = [spread(alone)]
+    own = f"{spreads[0]:.2f}"
+    rows = [["consentkit Engine.check", f"{len(alone):,}", mine, own, mine, own, "-"]]
     speedups: dict[str, float] = {}
     for contender in others:
-        theirs = median(contender.samples)
-        mine = statistics.median(paired[contender.name])
-        speedups[contender.name] = ratio = theirs / mine
+        them, us_ = theirs[contender.name], paired[contender.name]
+        speedups[contender.name] = ratio = statistics.median(them) / statistics.median(
+            us_
+        )
+        spreads.append(spread(us_))
         rows.append(
             [
                 contender.name,
-                f"{contender.timed * rounds:,}",
-                latency(theirs),
-                latency(mine),
+                f"{len(them):,}",
+                latency(statistics.median(them)),
+                f"{spread(them):.2f}",
+                latency(statistics.median(us_)),
+                f"{spread(us_):.2f}",
                 f"{ratio:,.1f}x" if ratio >= 1 else f"{ratio:.3f}x",
             ]
         )
@@ -606,17 +699,336 @@ def timing(contenders: list[Contender], asked: list[Request], rounds: int) -> No
         "same requests right before each engine, and returns the full decision: "
         "findings, basis, explanation data)"
     )
-    header = ["engine", "timed", "median", "consentkit, same requests", "speed-up"]
+    header = ["engine", "timed", "median", "mean/med"]
+    header += ["consentkit, same requests", "mean/med", "speed-up"]
     print(table(header, rows))
     real = [c for c in others if c.is_peer]
     if real:
-        fastest = min(real, key=lambda c: median(c.samples))
+        fastest = min(real, key=lambda c: statistics.median(theirs[c.name]))
         speedup = speedups[fastest.name]
         verdict = "met" if speedup >= TARGET_SPEEDUP else "NOT met"
         print(
             f"target: consentkit >= {TARGET_SPEEDUP:.0f}x faster than the fastest "
             f"peer encoding ({fastest.name}): {speedup:.1f}x, {verdict}"
         )
+    return spreads
+
+
+def floor(policy: Policy) -> Contender:
+    """A dict of precomputed answers: no engine, no explanation, for scale."""
+    answers = policy.table()
+    return Contender(
+        "(floor) dict of precomputed answers",
+        lambda r: (r.actor, r.recipient, r.activity, r.intensity),
+        lambda key: answers.get(key[:3], 0) >= key[3],
+        2000,
+        is_peer=False,
+    )
+
+
+def repeated(args: argparse.Namespace) -> None:
+    """The repeat mode: every engine timed on the same requests round after round."""
+    scenario = build(args.parties, args.grants)
+    policy = Policy(scenario)
+    asked = requests(scenario, policy, REQUESTS)
+    steps = [r.step() for r in asked]
+    engine = Engine()
+    ledger = scenario.ledger
+    truth = [engine.check(s, ledger).allowed for s in steps]  # warms it too
+    print(
+        f"REPEAT mode (requests asked again in every round); scenario: "
+        f"{args.parties} parties x {args.grants:,} grants; "
+        f"{len(asked):,} random requests, {sum(truth):,} allowed by consentkit; "
+        f"Python {sys.version.split()[0]}"
+    )
+    print("peers:")
+    others = [*peers(scenario), floor(policy)]
+    print()
+    agreement(others, asked, truth)
+    print()
+    timing(
+        lambda step: engine.check(step, ledger).allowed,
+        others,
+        lambda count: steps[:count],
+        args.rounds,
+        2000,
+    )
+
+
+# -- fresh mode: the targets -------------------------------------------------
+
+
+@dataclass
+class Side:
+    """One ledger of the target comparisons, and where its fresh steps come from."""
+
+    size: tuple[int, int]
+    scenario: Scenario
+    fresh: Fresh
+    cedar: Contender
+
+
+@dataclass
+class Summary:
+    """Each target: what it asks, what was measured, and whether it is met."""
+
+    rows: list[list[str]] = field(default_factory=list)
+    spreads: list[float] = field(default_factory=list)
+
+    def add(self, target: str, measured: str, met: bool) -> None:  # noqa: FBT001
+        """Record one target's line."""
+        self.rows.append([target, measured, "met" if met else "NOT met"])
+
+
+def check_targets(
+    engine: Engine, sides: list[Side], rounds: int, summary: Summary
+) -> None:
+    """`Engine.check` against Cedar (grants as entity data) at every size."""
+    rows: list[list[str]] = []
+    for side in sides:
+        steps = side.fresh.steps(AGREE)
+        ledger = side.scenario.ledger
+        truth = [engine.check(s, ledger).allowed for s in steps]  # warms it too
+        theirs = [side.cedar.decide(side.cedar.phrase(request_of(s))) for s in steps]
+        same = sum(a == b for a, b in zip(truth, theirs, strict=True))
+        rows.append(
+            [label(side.size), f"{len(steps):,}", f"{same:,}", f"{sum(truth):,}"]
+        )
+    print(
+        "agreement of Cedar (grants as entity data) with consentkit, on fresh "
+        "steps (also the warm-up; none of them is timed)"
+    )
+    print(table(["ledger", "requests", "agree", "allowed"], rows))
+    print()
+
+    ours: dict[tuple[int, int], list[int]] = {side.size: [] for side in sides}
+    theirs_taken: dict[tuple[int, int], list[int]] = {s.size: [] for s in sides}
+    for round_ in range(rounds):
+        for side in sides:
+            ledger = side.scenario.ledger
+            steps = side.fresh.steps(CHECKS)
+            phrased = [side.cedar.phrase(request_of(s)) for s in steps]
+
+            def check(step: Step, ledger: Ledger = ledger) -> bool:
+                return engine.check(step, ledger).allowed
+
+            if round_ % 2:  # take turns at going first
+                theirs_taken[side.size].extend(_time_each(side.cedar.decide, phrased))
+                ours[side.size].extend(_time_each(check, steps))
+            else:
+                ours[side.size].extend(_time_each(check, steps))
+                theirs_taken[side.size].extend(_time_each(side.cedar.decide, phrased))
+
+    rows = []
+    for side in sides:
+        mine, them = ours[side.size], theirs_taken[side.size]
+        ratio = statistics.median(them) / statistics.median(mine)
+        summary.spreads.append(spread(mine))
+        rows.append(
+            [
+                label(side.size),
+                f"{len(mine):,}",
+                latency(statistics.median(mine)),
+                f"{spread(mine):.2f}",
+                f"{preempted(mine):,}",
+                latency(statistics.median(them)),
+                f"{spread(them):.2f}",
+                f"{ratio:.1f}x",
+            ]
+        )
+        summary.add(
+            f"check {label(side.size)}: >= {TARGET_SPEEDUP:.0f}x Cedar entity data",
+            f"{ratio:.1f}x",
+            ratio >= TARGET_SPEEDUP,
+        )
+    small, large = sides[0].size, sides[-1].size
+    growth = statistics.median(ours[large]) / statistics.median(ours[small])
+    summary.add(
+        f"check {label(large)} / {label(small)} median: <= {TARGET_GROWTH}",
+        f"{growth:.2f}",
+        growth <= TARGET_GROWTH,
+    )
+    print(
+        f"Engine.check against Cedar, grants as entity data (handles): latency per "
+        f"decision, each call on a step never decided before ({rounds} rounds x "
+        f"{CHECKS:,} fresh steps per ledger; both engines on the same requests, "
+        "taking turns at going first)"
+    )
+    header = ["ledger", "timed", "consentkit median", "mean/med", "> 1 ms"]
+    header += ["Cedar median", "mean/med", "speed-up"]
+    print(table(header, rows))
+    print(f"consentkit {label(large)} / {label(small)}: {growth:.2f}")
+
+
+@dataclass
+class PlanCell:
+    """One ledger and plan length: each run's time per engine, and the answers."""
+
+    side: Side
+    length: int
+    ours: list[int] = field(default_factory=list)
+    theirs: list[int] = field(default_factory=list)
+    agree: int = 0
+    allowed: int = 0
+
+
+def _plan_round(engine: Engine, cell: PlanCell, cedar_first: bool) -> None:  # noqa: FBT001
+    """Decide one fresh plan with each engine, timing each once."""
+    side = cell.side
+    batch = side.cedar.batch
+    if batch is None:  # pragma: no cover  # INVARIANT: the handles variant has one
+        raise AssertionError("no batch API")
+    plan = side.fresh.plan(cell.length)
+    phrased = [side.cedar.phrase(request_of(s)) for s in plan.steps]
+    ledger = side.scenario.ledger
+    clock = time.perf_counter_ns
+    with quiet_gc():
+        for turn in ("cedar", "ours") if cedar_first else ("ours", "cedar"):
+            start = clock()
+            if turn == "ours":
+                decided = engine.check_plan(plan, ledger)
+                cell.ours.append(clock() - start)
+            else:
+                answers = batch.call(phrased)
+                cell.theirs.append(clock() - start)
+    mine = [d.allowed for d in decided.decisions]
+    cell.agree += sum(a == b for a, b in zip(mine, batch.read(answers), strict=True))
+    cell.allowed += sum(mine)
+
+
+def plan_targets(
+    engine: Engine, sides: list[Side], rounds: int, summary: Summary
+) -> None:
+    """`check_plan` on fresh plans against Cedar's batch API on the same requests."""
+    for side in sides:  # warm both on a plan of their own
+        _plan_round(engine, PlanCell(side, PLAN_LENGTHS[0]), cedar_first=False)
+    cells = [PlanCell(side, length) for side in sides for length in PLAN_LENGTHS]
+    for round_ in range(rounds):
+        for cell in cells:
+            _plan_round(engine, cell, cedar_first=round_ % 2 == 1)
+
+    rows: list[list[str]] = []
+    worst_rate: dict[int, float] = {}
+    worst_ratio: dict[int, float] = {}
+    for cell in cells:
+        side, length, mine, them = cell.side, cell.length, cell.ours, cell.theirs
+        rate = length / (statistics.median(mine) / 1e9)
+        their_rate = length / (statistics.median(them) / 1e9)
+        ratio = statistics.median(them) / statistics.median(mine)
+        worst_rate[length] = min(rate, worst_rate.get(length, rate))
+        worst_ratio[length] = min(ratio, worst_ratio.get(length, ratio))
+        summary.spreads.append(spread(mine))
+        rows.append(
+            [
+                label(side.size),
+                f"{length:,}",
+                f"{statistics.median(mine) / 1e6:.1f}",
+                f"{rate:,.0f}",
+                f"{spread(mine):.2f}",
+                f"{statistics.median(them) / 1e6:.1f}",
+                f"{their_rate:,.0f}",
+                f"{spread(them):.2f}",
+                f"{ratio:.1f}x",
+                f"{cell.agree:,}/{length * len(mine):,}",
+                f"{cell.allowed:,}",
+            ]
+        )
+    print(
+        f"check_plan on fresh plans against cedarpy.is_authorized_batch over the "
+        f"same requests ({rounds} rounds; each plan decided once, by each engine; "
+        "taking turns at going first).  Cedar encoding: grants as entity data, "
+        "handles, one request per step (its permit reads both sides)"
+    )
+    header = ["ledger", "steps", "consentkit ms", "steps/s", "mean/med"]
+    header += ["Cedar ms", "steps/s", "mean/med", "speed-up", "agree", "allowed"]
+    print(table(header, rows))
+    for length in PLAN_LENGTHS:
+        summary.add(
+            f"check_plan {length:,} steps: >= {TARGET_PLAN_RATE:,} steps/s "
+            "(worst ledger)",
+            f"{worst_rate[length]:,.0f}",
+            worst_rate[length] >= TARGET_PLAN_RATE,
+        )
+        summary.add(
+            f"check_plan {length:,} steps: >= {TARGET_PLAN_SPEEDUP:.0f}x Cedar "
+            "batch (worst ledger)",
+            f"{worst_ratio[length]:.1f}x",
+            worst_ratio[length] >= TARGET_PLAN_SPEEDUP,
+        )
+
+
+def fresh(args: argparse.Namespace) -> None:
+    """The fresh mode: every timed call on a step never decided before."""
+    try:
+        cedarpy = importlib.import_module("cedarpy")
+    except ImportError:
+        raise SystemExit(
+            "the targets need cedarpy: pip install -e '.[bench]'"
+        ) from None
+    print(
+        f"FRESH mode: every timed call decides a step never decided before in "
+        f"this process; Python {sys.version.split()[0]}, consentkit "
+        f"{version('consentkit')}, cedarpy {version('cedarpy')}"
+    )
+    print("ledgers:")
+    engine = Engine()
+    sides: list[Side] = []
+    for size in SIZES:
+        scenario = build(*size)
+        fresh_steps = Fresh(scenario, Policy(scenario))
+        cedar = cedar_entity_data(scenario, cedarpy)[0]
+        sides.append(Side(size, scenario, fresh_steps, cedar))
+    summary = Summary()
+    print()
+    check_targets(engine, sides, args.check_rounds, summary)
+    print()
+    plan_targets(engine, sides, args.plan_rounds, summary)
+
+    if not args.only_targets:
+        size = (args.parties, args.grants)
+        side = next((s for s in sides if s.size == size), None)
+        if side is None:
+            scenario = build(*size)
+            side = Side(
+                size, scenario, Fresh(scenario, Policy(scenario)), sides[0].cedar
+            )
+        print(f"\nevery peer, on {label(size)}:")
+        others = [*peers(side.scenario), floor(side.fresh.policy)]
+        ledger = side.scenario.ledger
+        steps = side.fresh.steps(REQUESTS)
+        truth = [engine.check(s, ledger).allowed for s in steps]
+        print()
+        agreement(others, [request_of(s) for s in steps], truth)
+        print()
+        spreads = timing(
+            lambda step: engine.check(step, ledger).allowed,
+            others,
+            side.fresh.steps,
+            args.rounds,
+            2000,
+        )
+        print(f"consentkit's worst mean/median in this table: {max(spreads):.2f}")
+        sides.append(side)
+
+    worst = max(summary.spreads)
+    summary.add(
+        f"consentkit mean/median, every target cell: <= {TARGET_SPREAD:.0f}",
+        f"{worst:.2f}",
+        worst <= TARGET_SPREAD,
+    )
+    print()
+    print("fresh steps handed out (a repeat asks an earlier step's question later):")
+    seen: set[int] = set()
+    for side in sides:
+        if id(side.fresh) not in seen:
+            seen.add(id(side.fresh))
+            print(
+                f"  {label(side.size)}: {side.fresh.handed:,} steps, "
+                f"{side.fresh.repeats:,} repeats"
+            )
+    print()
+    print("summary")
+    print(table(["target", "measured", "verdict"], summary.rows))
 
 
 def main() -> None:
@@ -624,44 +1036,24 @@ def main() -> None:
     parser.add_argument("--parties", type=int, default=20)
     parser.add_argument("--grants", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--check-rounds", type=int, default=10)
+    parser.add_argument("--plan-rounds", type=int, default=5)
+    parser.add_argument(
+        "--repeat",
+        action="store_true",
+        help="the old timing: the same requests in every round, every peer",
+    )
+    parser.add_argument(
+        "--only-targets",
+        action="store_true",
+        help="fresh mode: skip the table of every peer",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
-
-    scenario = build(args.parties, args.grants)
-    policy = Policy(scenario)
-    asked = requests(scenario, policy, REQUESTS)
-    engine = Engine()
-    ledger = scenario.ledger
-    truth = [engine.check(r.step(), ledger).allowed for r in asked]  # warms it too
-    print(
-        f"scenario: {args.parties} parties x {args.grants:,} grants; "
-        f"{len(asked):,} random requests, {sum(truth):,} allowed by consentkit; "
-        f"Python {sys.version.split()[0]}"
-    )
-    print("peers:")
-    contenders = [
-        Contender(
-            "consentkit Engine.check",
-            lambda r: r.step(),
-            lambda step: engine.check(step, ledger).allowed,
-            2000,
-        ),
-        *peers(scenario),
-    ]
-    answers = policy.table()
-    contenders.append(
-        Contender(
-            "(floor) dict of precomputed answers",
-            lambda r: (r.actor, r.recipient, r.activity, r.intensity),
-            lambda key: answers.get(key[:3], 0) >= key[3],
-            2000,
-            is_peer=False,
-        )
-    )
-    print()
-    agreement(contenders, asked, truth)
-    print()
-    timing(contenders, asked, args.rounds)
+    if args.repeat:
+        repeated(args)
+    else:
+        fresh(args)
     print(f"\n({time.perf_counter() - started:.0f} s in all)")
 
 
