@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any, TypeAlias, overload
@@ -60,7 +60,16 @@ class Engine:
         TypeError: Something given as a rule is not one.
     """
 
-    __slots__ = ("_calls", "_guarded", "_index", "_quiet", "catalog", "house", "rules")
+    __slots__ = (
+        "_calls",
+        "_guarded",
+        "_index",
+        "_last",
+        "_quiet",
+        "catalog",
+        "house",
+        "rules",
+    )
 
     def __init__(
         self,
@@ -95,6 +104,8 @@ class Engine:
         self._quiet: weakref.WeakKeyDictionary[History, dict[_Situation, _Calls]] = (
             weakref.WeakKeyDictionary()
         )
+        #: The history last asked about, and its answers (a short cut).
+        self._last: tuple[History, dict[_Situation, _Calls]] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -124,10 +135,16 @@ class Engine:
         guard that raises skips nothing: its rule runs, and answers for itself.
         """
         key = (fact, context.state.k)
-        known = self._quiet.get(history)
-        if known is None:
-            known = {}
-            self._quiet[history] = known
+        last = self._last
+        if last is not None and last[0] is history:
+            known = last[1]
+        else:
+            found = self._quiet.get(history)
+            if found is None:
+                found = {}
+                self._quiet[history] = found
+            known = found
+            self._last = (history, known)
         active = known.get(key)
         if active is None:
             active = tuple(call for call in self._calls if not _quiet(call[0], context))
@@ -140,22 +157,26 @@ class Engine:
         state: ConsentState,
         plan: tuple[PlanOverlaps, int] | None = None,
     ) -> tuple[Decision, RuleContext]:
-        overlapping: Callable[[], Sequence[Step]] | tuple[Step, ...] = ()
-        taken: Callable[[], frozenset[str]] | None = None
-        if plan is not None:
-            overlaps, position = plan
-            overlapping = functools.partial(overlaps.overlapping, position)
-            taken = functools.partial(overlaps.taken, position)
         history, fact = situation(state, step.parties)
-        context = RuleContext(
+        agreement = stopped = None
+        if fact is not None:
+            agreement = fact.agreement
+            stopped = fact.stop is not None and fact.stop[0] < state.k
+        context = RuleContext._for_engine(  # noqa: SLF001  # the engine's own way in
             state,
-            None if fact is None else fact.agreement,
+            agreement,
+            bool(stopped),
             self.catalog,
-            overlapping,
-            self.house,
             self._index,
-            taken=taken,
-        ).for_step(step)
+            self.house,
+            step,
+            None
+            if plan is None
+            else (
+                functools.partial(plan[0].overlapping, plan[1]),
+                functools.partial(plan[0].taken, plan[1]),
+            ),
+        )
         calls = self._active(history, fact, context) if self._guarded else self._calls
         findings: list[Finding] = []
         for rule, call, trusted in calls:
@@ -169,7 +190,7 @@ class Engine:
                 raise
             except BaseException as error:  # noqa: BLE001  # SPEC 3.1: fail closed, here only
                 findings.append(rule_error(rule, error))
-        verdict = _verdict(findings)
+        verdict = _verdict(findings) if findings else Verdict.ALLOW
         chosen: tuple[str, ...] = ()
         if verdict is Verdict.ALLOW:
             chosen = basis(step, context)

@@ -198,10 +198,10 @@ class ConsentState:
         history = self._history
         has_standing = party in history.standing
         if agreement is not None:
+            if not has_standing:
+                return self._fact(agreement).facts(index).limits_of(party)
             fact = self._fact(agreement)
             terms = fact.facts(index)
-            if not has_standing:
-                return terms.limits_of(party)
             key = (index, party, self.k)
             found = fact.limits.get(key)
             if found is None:

@@ -256,6 +256,45 @@ class RuleContext:
             return self._activity
         return self._activities.get(step.activity)
 
+    @classmethod
+    def _for_engine(  # noqa: PLR0913, PLR0917  # the context, spelled out
+        cls,
+        state: ConsentState,
+        agreement: Agreement | None,
+        stopped: bool,  # noqa: FBT001  # whether a STOP ended `agreement`
+        catalog: Catalog,
+        index: CatalogIndex,
+        house: HouseRules | None,
+        step: Step,
+        plan: tuple[Callable[[], Sequence[Step]], Callable[[], frozenset[str]]] | None,
+    ) -> RuleContext:
+        """The engine's context for `step`, from what the engine already knows."""
+        self = object.__new__(cls)
+        put = object.__setattr__
+        put(self, "state", state)
+        put(self, "agreement", agreement)
+        put(self, "catalog", catalog)
+        put(self, "house", house)
+        put(self, "catalog_index", index)
+        put(self, "_derived", {})
+        if agreement is not None and not stopped:
+            put(self, "in_force", agreement)
+            put(self, "terms", state.facts(agreement, index))
+        else:
+            put(self, "in_force", None)
+            put(self, "terms", None)
+        if plan is None:
+            put(self, "_overlapping", ())
+            put(self, "_taken", None)
+        else:
+            put(self, "_overlapping", plan[0])
+            put(self, "_taken", plan[1])
+        activities = index.activities
+        put(self, "_activities", activities)
+        put(self, "_step", step)
+        put(self, "_activity", activities.get(step.activity))
+        return self
+
     def derive(self, fact: Derived[T], step: Step) -> T:
         """`fact` about `step`, computed on first use and kept for this check."""
         if step is not self._step:

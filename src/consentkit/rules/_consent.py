@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Final
-
-import attrs
+from typing import Final, NamedTuple
 
 from consentkit._agreements import Agreement
 from consentkit._catalog import covers
@@ -50,8 +48,7 @@ _PASSED: Final = 4
 _VERB: Final = {Role.GIVE: "give", Role.RECEIVE: "receive", Role.WITNESS: "witness"}
 
 
-@attrs.frozen
-class Side:
+class Side(NamedTuple):
     """One side of a step: a party, their role, and how their grants fare.
 
     Attributes:
