@@ -17,7 +17,15 @@ from typing import Final, final
 
 from consentkit._catalog import Activity, Catalog, ancestors_of, covers
 from consentkit._coverage import TAKES, grant_covers, known_limit
-from consentkit._terms import Grant, Limit, Role, Signal, SignalMeaning, Terms
+from consentkit._terms import (
+    ConfirmFirst,
+    Grant,
+    Limit,
+    Role,
+    Signal,
+    SignalMeaning,
+    Terms,
+)
 
 __all__ = [
     "CAPABILITIES",
@@ -206,14 +214,23 @@ class TermsFacts:
         index: The catalog's index.
         stops: The protocol's STOP signals, in protocol order.
         own_limits: Each party's limits in the terms, in terms order.
+        confirm_first: Whether some grant asks for a confirmation first.
+        conditions: Whether some grant has another condition.
+        capped: Whether some grant caps the intensity.
+        limit_kinds: The kinds of the terms' limits.
     """
 
     __slots__ = (
+        "_equipped",
         "_grants",
         "_limits",
         "_missing",
         "_usable",
+        "capped",
+        "conditions",
+        "confirm_first",
         "index",
+        "limit_kinds",
         "own_limits",
         "stops",
         "terms",
@@ -231,6 +248,16 @@ class TermsFacts:
         self.own_limits: Mapping[str, tuple[Limit, ...]] = MappingProxyType(
             {party: tuple(found) for party, found in own.items()}
         )
+        conditions = [c for g in terms.grants for c in g.conditions]
+        #: Whether some grant asks for a confirmation first (CK203).
+        self.confirm_first = any(isinstance(c, ConfirmFirst) for c in conditions)
+        #: Whether some grant has a condition other than a confirmation (CK107).
+        self.conditions = any(not isinstance(c, ConfirmFirst) for c in conditions)
+        #: Whether some grant caps the intensity (CK106).
+        self.capped = any(g.max_intensity is not None for g in terms.grants)
+        #: The limit kinds the terms hold.
+        self.limit_kinds = frozenset(limit.kind for limit in terms.limits)
+        self._equipped: bool | None = None
         self._grants: dict[tuple[str, Role], _GrantIndex] = {}
         self._limits: dict[str, LimitIndex] = {}
         self._usable: dict[frozenset[str], bool] = {}
@@ -278,6 +305,17 @@ class TermsFacts:
             found = any(not (s.all_needs & taken) for s in self.stops)
             self._usable[taken] = found
         return found
+
+    @property
+    def equipped(self) -> bool:
+        """Whether the protocol lists all the equipment every activity requires."""
+        if self._equipped is None:
+            listed = self.terms.protocol.equipment
+            catalog = self.index.catalog
+            self._equipped = all(
+                catalog.required_equipment(a) <= listed for a in self.index.activities
+            )
+        return self._equipped
 
     def missing_equipment(self, activity: str) -> frozenset[str]:
         """The equipment `activity` requires that the protocol does not list."""

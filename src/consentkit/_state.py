@@ -30,7 +30,7 @@ from consentkit._history import (
     negotiation_of,
 )
 from consentkit._serialize import digest
-from consentkit._terms import Authority, Grant, Limit
+from consentkit._terms import Authority, Grant, Limit, LimitKind
 
 __all__ = ["ConsentState"]
 
@@ -88,6 +88,22 @@ class ConsentState:
     def any_standing_limits(self) -> bool:
         """Whether any standing limit was ever declared (a quick test)."""
         return bool(self._history.standing)
+
+    def standing_kinds(self) -> frozenset[LimitKind]:
+        """The kinds of the standing limits declared before this state."""
+        return frozenset(
+            standing.limit.kind
+            for found in self._history.standing.values()
+            for standing in found
+            if standing.seq < self.k
+        )
+
+    @property
+    def any_revocations(self) -> bool:
+        """Whether anyone revoked anything before this state (a quick test)."""
+        return any(
+            timeline.seqs[0] < self.k for timeline in self._history.revocations.values()
+        )
 
     @property
     def standing_parties(self) -> frozenset[str]:

@@ -276,12 +276,28 @@ def _finding(side: Side, step: Step, agreement: Agreement) -> Finding:
     return finding(code, message, (side.culprit.id, agreement.proposal_id))
 
 
+def _nothing_revoked(context: RuleContext) -> bool:
+    return context.terms is None or not context.state.any_revocations
+
+
+def _uncapped(context: RuleContext) -> bool:
+    return context.terms is None or not context.terms.capped
+
+
+def _unconditional(context: RuleContext) -> bool:
+    return context.terms is None or not context.terms.conditions
+
+
+def _nothing_to_confirm(context: RuleContext) -> bool:
+    return context.terms is None or not context.terms.confirm_first
+
+
 @rule(
     "CK102",
     "revoked",
     Verdict.DENY,
     "a side's consent was revoked",
-    quiet=nothing_in_force,
+    quiet=_nothing_revoked,
 )
 def revoked(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate was revoked."""
@@ -305,7 +321,7 @@ def no_consent(step: Step, context: RuleContext) -> Iterable[Finding]:
     "intensity-cap",
     Verdict.DENY,
     "a side's grant is capped below it",
-    quiet=nothing_in_force,
+    quiet=_uncapped,
 )
 def intensity_cap(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate is capped below the intensity."""
@@ -317,7 +333,7 @@ def intensity_cap(step: Step, context: RuleContext) -> Iterable[Finding]:
     "condition-unmet",
     Verdict.DENY,
     "a condition of a side's grant is unmet",
-    quiet=nothing_in_force,
+    quiet=_unconditional,
 )
 def condition_unmet(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate has a condition unmet."""
@@ -329,7 +345,7 @@ def condition_unmet(step: Step, context: RuleContext) -> Iterable[Finding]:
     "confirm-first",
     Verdict.RENEGOTIATE,
     "a grant awaits its confirmation",
-    quiet=nothing_in_force,
+    quiet=_nothing_to_confirm,
 )
 def confirm_first(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.2: a side's furthest-getting candidate awaits its confirmation."""

@@ -90,7 +90,12 @@ def _all_limits_known(context: RuleContext) -> bool:
 
 
 def _no_soft_limits(context: RuleContext) -> bool:
-    return context.in_force is None or _no_limits(context)
+    """Quiet: no soft limit in the terms in force, and none standing."""
+    terms = context.terms
+    if terms is None or _no_limits(context):
+        return True
+    soft = LimitKind.SOFT
+    return soft not in terms.limit_kinds and soft not in context.state.standing_kinds()
 
 
 def _reach(limit: Limit, activity: Activity) -> str:

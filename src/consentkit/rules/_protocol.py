@@ -13,7 +13,6 @@ from consentkit._terms import Signal
 from consentkit.rules._base import (
     RuleContext,
     finding,
-    nothing_in_force,
     overlap_taken,
     rule,
 )
@@ -145,12 +144,17 @@ def no_usable_stop_signal(step: Step, context: RuleContext) -> Iterable[Finding]
     )
 
 
+def _equipped(context: RuleContext) -> bool:
+    """Quiet: the protocol lists what every activity of the catalog requires."""
+    return context.terms is None or context.terms.equipped
+
+
 @rule(
     "CK112",
     "equipment-missing",
     Verdict.DENY,
     "required equipment is not listed",
-    quiet=nothing_in_force,
+    quiet=_equipped,
 )
 def equipment_missing(step: Step, context: RuleContext) -> Iterable[Finding]:
     """SPEC 3.3: the activity requires equipment the protocol does not list."""
