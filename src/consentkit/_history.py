@@ -137,8 +137,8 @@ class AgreementFact:
     #: The protocol's signals by cue.
     cues: Mapping[str, Signal] = attrs.field(init=False)
     _facts: dict[CatalogIndex, TermsFacts] = attrs.field(init=False)
-    #: A party's revocations between two positions that apply to it.
-    revoked: dict[tuple[str, int, int], Revocations] = attrs.field(init=False)
+    #: A party's revocations since accepting it, before a position (None: none).
+    revoked: dict[tuple[str, int], Revocations | None] = attrs.field(init=False)
     #: A party's limits in effect at a position, indexed for a catalog.
     limits: dict[tuple[CatalogIndex, str, int], LimitIndex] = attrs.field(init=False)
 

@@ -149,18 +149,17 @@ class ConsentState:
         if not revocations:
             return None
         fact = self._fact(agreement)
+        key = (party, self.k)
+        if key in fact.revoked:
+            return fact.revoked[key]
         seqs = revocations.seqs
         low = bisect_right(seqs, fact.accepted_seq(party))
         high = bisect_left(seqs, self.k)
-        if low >= high:
-            return None
-        key = (party, low, high)
-        summary = fact.revoked.get(key)
-        if summary is None:
-            summary = Revocations(
-                seqs[low:high], revocations.items[low:high], agreement
-            )
-            fact.revoked[key] = summary
+        summary = None
+        if low < high:
+            events = revocations.items[low:high]
+            summary = Revocations(seqs[low:high], events, agreement)
+        fact.revoked[key] = summary
         return summary
 
     def grants(

@@ -147,23 +147,8 @@ class Derived(Generic[T]):
         self.compute = compute
 
 
-class RuleContext:
-    """What a rule may read besides the step; it is read-only (SPEC 3.1).
-
-    Attributes:
-        state: The consent state at the step's time.
-        agreement: The agreement selected for the step's parties together
-            (ended by a STOP or not), or None.
-        catalog: The engine's catalog.
-        overlapping: In `check_plan`, the plan's other steps overlapping this
-            one (a sequence computed on first use); empty in `check`.
-        house: The engine's house rules, if any.
-        in_force: `agreement` unless a STOP ended it (SPEC 3.1); rules that
-            read the agreement or its protocol read this one.
-        catalog_index: Lookup tables over `catalog`.
-        terms: What `in_force`'s terms say, indexed for `catalog` (None
-            with no agreement in force).
-    """
+class _Fields:
+    """The fields of a rule context, writable while the engine fills them in."""
 
     __slots__ = (
         "_activities",
@@ -193,6 +178,27 @@ class RuleContext:
     _step: Step | None
     _activity: Activity | None
     _taken: Callable[[], frozenset[str]] | None
+
+
+class RuleContext(_Fields):
+    """What a rule may read besides the step; it is read-only (SPEC 3.1).
+
+    Attributes:
+        state: The consent state at the step's time.
+        agreement: The agreement selected for the step's parties together
+            (ended by a STOP or not), or None.
+        catalog: The engine's catalog.
+        overlapping: In `check_plan`, the plan's other steps overlapping this
+            one (a sequence computed on first use); empty in `check`.
+        house: The engine's house rules, if any.
+        in_force: `agreement` unless a STOP ended it (SPEC 3.1); rules that
+            read the agreement or its protocol read this one.
+        catalog_index: Lookup tables over `catalog`.
+        terms: What `in_force`'s terms say, indexed for `catalog` (None
+            with no agreement in force).
+    """
+
+    __slots__ = ()
 
     def __init__(  # noqa: PLR0913, PLR0917  # the context, spelled out
         self,
@@ -268,32 +274,35 @@ class RuleContext:
         step: Step,
         plan: tuple[Callable[[], Sequence[Step]], Callable[[], frozenset[str]]] | None,
     ) -> RuleContext:
-        """The engine's context for `step`, from what the engine already knows."""
-        self = object.__new__(cls)
-        put = object.__setattr__
-        put(self, "state", state)
-        put(self, "agreement", agreement)
-        put(self, "catalog", catalog)
-        put(self, "house", house)
-        put(self, "catalog_index", index)
-        put(self, "_derived", {})
+        """The engine's context for `step`, from what the engine already knows.
+
+        Filled in as plain fields, then made read-only by becoming a
+        `RuleContext` (the same fields, which refuse every write).
+        """
+        self = _Fields()
+        self.state = state
+        self.agreement = agreement
+        self.catalog = catalog
+        self.house = house
+        self.catalog_index = index
+        self._derived = {}
         if agreement is not None and not stopped:
-            put(self, "in_force", agreement)
-            put(self, "terms", state.facts(agreement, index))
+            self.in_force = agreement
+            self.terms = state.facts(agreement, index)
         else:
-            put(self, "in_force", None)
-            put(self, "terms", None)
+            self.in_force = None
+            self.terms = None
         if plan is None:
-            put(self, "_overlapping", ())
-            put(self, "_taken", None)
+            self._overlapping = ()
+            self._taken = None
         else:
-            put(self, "_overlapping", plan[0])
-            put(self, "_taken", plan[1])
+            self._overlapping, self._taken = plan
         activities = index.activities
-        put(self, "_activities", activities)
-        put(self, "_step", step)
-        put(self, "_activity", activities.get(step.activity))
-        return self
+        self._activities = activities
+        self._step = step
+        self._activity = activities.get(step.activity)
+        self.__class__ = cls
+        return self  # type: ignore[return-value]  # it is one now
 
     def derive(self, fact: Derived[T], step: Step) -> T:
         """`fact` about `step`, computed on first use and kept for this check."""
