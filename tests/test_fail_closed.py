@@ -549,3 +549,21 @@ def test_to_dict_of_a_ledger_in_a_fresh_process() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("sha256:")
+
+
+def test_a_failing_plan_rule_refuses_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan rule that raises is a CK900 finding of the plan, whose verdict is DENY."""
+    import consentkit._engine as engine_module  # noqa: PLC0415  # patched here only
+    from consentkit.rules import PlanFunctionRule  # noqa: PLC0415
+
+    def broken(plan: ck.Plan, context: object) -> list[Finding]:
+        raise RuntimeError("advice went wrong")
+
+    failing = PlanFunctionRule("CK301", "aftercare-missing", broken)
+    monkeypatch.setattr(engine_module, "DEFAULT_PLAN_RULES", (failing,))
+    ledger = scene(grants=pair("impact.crop"))
+    decided = ck.check_plan(ck.Plan(steps=(step("impact.crop"),)), ledger)
+    assert decided.decisions[0].verdict is Verdict.ALLOW
+    assert [f.code for f in decided.findings] == ["CK900"]
+    assert "advice went wrong" in decided.findings[0].message
+    assert decided.verdict is Verdict.DENY

@@ -187,9 +187,10 @@ class PlanDecision:
     """The engine's answer for a plan.
 
     Attributes:
-        verdict: The worst step verdict.
+        verdict: The worst step verdict (DENY, too, when a plan rule failed).
         decisions: One decision per step, in plan order.
-        findings: Plan-level advice (verdict None).
+        findings: Plan-level advice (verdict None), and a CK900 finding for
+            a plan rule that failed.
     """
 
     verdict: Verdict = attrs.field(

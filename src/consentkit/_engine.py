@@ -242,7 +242,13 @@ class Engine:
                 catalog_index=self._index,
             ),
         )
-        verdict = worst([d.verdict for d in decisions])
+        # A plan rule that failed (CK900) refuses the plan: fail closed.
+        verdict = worst(
+            [
+                *(d.verdict for d in decisions),
+                *(f.verdict for f in advice if f.verdict is not None),
+            ]
+        )
         return PlanDecision(
             verdict=verdict, decisions=tuple(decisions), findings=advice
         )
