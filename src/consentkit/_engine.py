@@ -224,7 +224,7 @@ class Engine:
         _expect("check_plan", plan, Plan, Step, "use `check` for a `Step`")
         _expect_ledger("check_plan", ledger)
         steps = plan.steps
-        overlaps = PlanOverlaps(steps, self.catalog)
+        overlaps = PlanOverlaps(steps, self.catalog, self._index)
         decisions: list[Decision] = []
         agreements = []
         state: ConsentState | None = None
@@ -249,9 +249,7 @@ class Engine:
                 *(f.verdict for f in advice if f.verdict is not None),
             ]
         )
-        return PlanDecision(
-            verdict=verdict, decisions=tuple(decisions), findings=advice
-        )
+        return PlanDecision.trusted(verdict, tuple(decisions), tuple(advice))
 
     @staticmethod
     def _advise(plan: Plan, context: PlanContext) -> list[Finding]:

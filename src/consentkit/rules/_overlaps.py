@@ -14,6 +14,7 @@ from datetime import datetime
 
 from consentkit._catalog import Catalog
 from consentkit._coverage import TAKES
+from consentkit._facts import CatalogIndex
 from consentkit._plan import Step
 
 __all__ = ["PlanOverlaps"]
@@ -47,27 +48,33 @@ class PlanOverlaps:
     Args:
         steps: The plan's steps, in time order.
         catalog: The catalog whose risk tags say what each step takes away.
+        index: That catalog's index, if one is at hand.
     """
 
     __slots__ = ("_ends", "_lanes", "_starts", "_steps")
 
-    def __init__(self, steps: Sequence[Step], catalog: Catalog) -> None:
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        catalog: Catalog,
+        index: CatalogIndex | None = None,
+    ) -> None:
         self._steps = tuple(steps)
         self._starts = [s.at for s in self._steps]
         self._ends: list[datetime] = []
         self._lanes: dict[tuple[str, str], _Lane] = {}
+        takes = (CatalogIndex(catalog) if index is None else index).takes
+        latest: datetime | None = None
         for step in self._steps:
-            self._ends.append(
-                step.end if not self._ends else max(self._ends[-1], step.end)
-            )
-            activity = catalog.get(step.activity)
-            if activity is None:
-                continue
-            tags = catalog.risk_tags(activity.id)
-            for tag, capability in TAKES.items():
-                if tag in tags:
-                    key = (step.recipient, capability)
-                    self._lanes.setdefault(key, _Lane()).add(step)
+            end = step.end
+            latest = end if latest is None or end > latest else latest
+            self._ends.append(latest)
+            for capability in takes.get(step.activity, ()):
+                key = (step.recipient, capability)
+                lane = self._lanes.get(key)
+                if lane is None:
+                    lane = self._lanes[key] = _Lane()
+                lane.add(step)
 
     def overlapping(self, index: int) -> tuple[Step, ...]:
         """The other steps whose spans meet that of step `index`, in plan order."""
