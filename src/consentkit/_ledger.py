@@ -560,10 +560,10 @@ def _check_revoked(core: _Core, event: Revoked) -> None:
     if event.proposal_id is not None and event.proposal_id not in history.proposals:
         raise _refuse("unknown-proposal", f"no proposal `{event.proposal_id}`", core)
     for grant_id in sorted(event.grants):
-        proposals = history.grant_ids.get((event.by, grant_id), [])
-        if event.proposal_id is not None:
-            proposals = [p for p in proposals if p == event.proposal_id]
-        if not proposals:
+        proposals = history.grant_ids.get((event.by, grant_id), ())
+        if not proposals or (
+            event.proposal_id is not None and event.proposal_id not in proposals
+        ):
             where = (
                 f"proposal `{event.proposal_id}`"
                 if event.proposal_id is not None
