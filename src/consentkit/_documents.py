@@ -26,6 +26,7 @@ from consentkit._decision import Decision, PlanDecision
 from consentkit._errors import DecodeError, LedgerError, TamperedLedger
 from consentkit._events import Entry, Event
 from consentkit._ledger import Ledger
+from consentkit._pickling import collector_paused
 from consentkit._plan import Plan, Step
 from consentkit._preferences import Comparison, Preferences
 from consentkit._receipt import Receipt
@@ -126,15 +127,16 @@ def _read(tp: Any, data: Any, root: str) -> Any:
     """Read `data` as `tp`; a ledger through its entries, chain and rules."""
     if tp is not Ledger:
         return decode(tp, data, root)
-    entries = decode(LedgerData, data, root).entries
-    try:
-        return Ledger._from_entries(entries)  # noqa: SLF001  # the ledger's own reader
-    except LedgerError as error:
-        path = f"{root}.entries[{error.seq}]".lstrip(".")
-        raise DecodeError([(path, f"ledger rule {error.rule}: {error}")]) from None
-    except TamperedLedger as error:
-        path = f"{root}.entries[{error.seq}]".lstrip(".")
-        raise TamperedLedger(error.seq, error.message, path=path) from None
+    with collector_paused():  # tens of thousands of records, none in a cycle
+        entries = decode(LedgerData, data, root).entries
+        try:
+            return Ledger._from_entries(entries)  # noqa: SLF001  # the ledger's own reader
+        except LedgerError as error:
+            path = f"{root}.entries[{error.seq}]".lstrip(".")
+            raise DecodeError([(path, f"ledger rule {error.rule}: {error}")]) from None
+        except TamperedLedger as error:
+            path = f"{root}.entries[{error.seq}]".lstrip(".")
+            raise TamperedLedger(error.seq, error.message, path=path) from None
 
 
 # The ledger is converted here, explicitly, rather than by teaching the shared
@@ -455,5 +457,6 @@ def loads(
         given = bytes(given)
     if not isinstance(given, str | bytes):
         raise TypeError(f"must be text or bytes, got `{type(given).__name__}`")
-    found, data = _open(_parse(given, max_size), kind)
-    return _read(KINDS[found], data, "data")
+    with collector_paused():  # a ledger's document parses into many objects
+        found, data = _open(_parse(given, max_size), kind)
+        return _read(KINDS[found], data, "data")
