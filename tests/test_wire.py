@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -681,6 +682,126 @@ def test_times_going_backwards_are_a_rule_not_tampering() -> None:
     found = problems_of(_rechain(document))
     assert found[0][0] == "data.entries[6]"
     assert found[0][1].startswith("ledger rule time-order: ")
+
+
+# -- ledgers: events spelt otherwise than `to_dict` writes them ------------------------
+
+
+def _window_start(event: dict[str, Any], text: str) -> None:
+    event["terms"]["window"]["start"] = text
+
+
+#: Spellings of an event of the golden ledger that read as the same event but
+#: are not what `to_dict` writes: (entry, how to respell its event).
+OTHER_SPELLINGS: dict[str, tuple[int, Any]] = {
+    "an offset": (4, lambda e: e.update(at="2026-03-07T20:35:00+01:00")),
+    "a fraction of zeros": (5, lambda e: e.update(at="2026-03-07T19:52:00.000Z")),
+    "a lowercase t and z": (4, lambda e: e.update(at="2026-03-07t19:35:00z")),
+    "a default left out": (6, lambda e: e.pop("intensity")),
+    "set items out of order": (1, lambda e: e["terms"]["parties"].reverse()),
+    "a nested time": (1, lambda e: _window_start(e, "2026-03-07T14:00:00-05:00")),
+}
+
+
+def _respelt(name: str) -> tuple[int, dict[str, Any]]:
+    """The golden ledger's document with one event spelt otherwise, digests kept."""
+    seq, respell = OTHER_SPELLINGS[name]
+    document = _ledger_document()
+    respell(document["data"]["entries"][seq]["event"])
+    return seq, document
+
+
+@pytest.mark.parametrize("name", OTHER_SPELLINGS)
+def test_an_event_spelt_otherwise_reads_and_is_hashed_as_written(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chain is over the written form: another spelling reads as the same ledger.
+
+    Such an event is written again from the record read, to be hashed; an
+    event in written form is hashed as the document held it.
+    """
+    seq, document = _respelt(name)
+    event = document["data"]["entries"][seq]["event"]
+    ledger = golden_ledger()
+    assert not _serialize.is_written_form(Event, event)
+    assert _serialize.decode(Event, event, "") == ledger[seq].event
+    text, again = json.dumps(document), consentkit.dumps(ledger)
+    written: list[object] = []
+    to_dict = _serialize.to_dict  # what the ledger writes with, counted
+
+    def counted(obj: Any) -> Any:
+        written.append(obj)
+        return to_dict(obj)
+
+    monkeypatch.setattr(consentkit._ledger, "to_dict", counted)
+    assert consentkit.loads(text, "ledger") == ledger
+    assert written == [ledger[seq].event]
+    written.clear()
+    assert consentkit.loads(again, "ledger") == ledger
+    assert written == []
+
+
+@pytest.mark.parametrize("name", OTHER_SPELLINGS)
+def test_a_digest_over_another_spelling_is_tampering(name: str) -> None:
+    """A chain hashed over the event as spelt, not as written, does not hold there."""
+    seq, document = _respelt(name)
+    tampered = _tampered(_rechain(document))
+    edited = _ledger_document()
+    edited["data"]["entries"][seq]["event"]["by"] = "someone_else"
+    expected = _tampered(json.dumps(edited))
+    assert (tampered.seq, tampered.message, tampered.path) == (
+        expected.seq,
+        expected.message,
+        expected.path,
+    )
+    assert tampered.seq == seq
+
+
+_A_TIME = re.compile(_serialize.TIME_PATTERN)
+
+
+def _spelt_otherwise(data: st.DataObject, value: Any) -> Any:
+    """`value` with times respelt, keys dropped and arrays reversed here and there."""
+    if isinstance(value, dict):
+        found = {key: _spelt_otherwise(data, item) for key, item in value.items()}
+        if found and data.draw(st.integers(0, 5)) == 0:
+            del found[data.draw(st.sampled_from(sorted(found)))]
+        return found
+    if isinstance(value, list):
+        items = [_spelt_otherwise(data, item) for item in value]
+        return items[::-1] if data.draw(st.integers(0, 2)) == 0 else items
+    if isinstance(value, str) and _A_TIME.fullmatch(value):
+        moment = _serialize.parse_time(value)
+        hours = data.draw(st.integers(-12, 14))
+        return data.draw(
+            st.sampled_from(
+                [
+                    value,
+                    moment.astimezone(timezone(timedelta(hours=hours))).isoformat(),
+                    value.replace("T", "t").replace("Z", "z"),
+                    value[:19] + ".000Z",
+                    value[:19] + ".000000Z",
+                ]
+            )
+        )
+    return value
+
+
+@given(event=testing.events(), data=st.data())
+def test_only_the_written_form_is_hashed_as_read(
+    event: Event, data: st.DataObject
+) -> None:
+    """Data is taken for an event's written form exactly when writing gives it back."""
+    written = consentkit.to_dict(event)
+    assert _serialize.is_written_form(Event, written)
+    spelt = _spelt_otherwise(data, written)
+    try:
+        read = _serialize.decode(Event, spelt, "")
+    except DecodeError:
+        return
+    assert _serialize.is_written_form(Event, spelt) == (
+        consentkit.to_dict(read) == spelt
+    )
 
 
 def test_an_empty_ledger_reads() -> None:

@@ -123,14 +123,20 @@ def _ledger_data(ledger: Ledger) -> dict[str, Any]:
     return {"entries": [entry(e) for e in ledger]}
 
 
-def _read(tp: Any, data: Any, root: str) -> Any:
-    """Read `data` as `tp`; a ledger through its entries, chain and rules."""
+def _read(tp: Any, data: Any, root: str, *, parsed: bool = False) -> Any:
+    """Read `data` as `tp`; a ledger through its entries, chain and rules.
+
+    `parsed` says that `data` is what `_parse` gave just now, held by nobody
+    else: then each event's data may be hashed as it is, when it is exactly
+    what writing the event gives (`Ledger._from_entries`).
+    """
     if tp is not Ledger:
         return decode(tp, data, root)
     with collector_paused():  # tens of thousands of records, none in a cycle
         entries = decode(LedgerData, data, root).entries
+        written = [e["event"] for e in data["entries"]] if parsed else None
         try:
-            return Ledger._from_entries(entries)  # noqa: SLF001  # the ledger's own reader
+            return Ledger._from_entries(entries, written)  # noqa: SLF001  # its reader
         except LedgerError as error:
             path = f"{root}.entries[{error.seq}]".lstrip(".")
             raise DecodeError([(path, f"ledger rule {error.rule}: {error}")]) from None
@@ -459,4 +465,4 @@ def loads(
         raise TypeError(f"must be text or bytes, got `{type(given).__name__}`")
     with collector_paused():  # a ledger's document parses into many objects
         found, data = _open(_parse(given, max_size), kind)
-        return _read(KINDS[found], data, "data")
+        return _read(KINDS[found], data, "data", parsed=True)

@@ -67,6 +67,7 @@ __all__ = [
     "digest",
     "format_time",
     "from_dict",
+    "is_written_form",
     "key_suffix",
     "make_converter",
     "parse_time",
@@ -740,6 +741,105 @@ def digest(obj: Any) -> str:
         if not _LONG_NUMBER.search(encoded):
             return digest_bytes(encoded)
     return digest_data(data)
+
+
+# -- the written form --------------------------------------------------------
+
+#: A test of plain data already read as some type: True only when it is
+#: exactly what `to_dict` writes of the record read.
+_Test = Callable[[Any], bool]
+_WRITTEN_TIME_RE: Final = re.compile(WRITTEN_TIME)
+
+
+def _never(_: Any) -> bool:
+    return False
+
+
+def _written_time(text: Any) -> bool:
+    return _WRITTEN_TIME_RE.fullmatch(text) is not None
+
+
+def _written_set(items: Any) -> bool:
+    return type(items) is list and items == sorted(items)
+
+
+@functools.cache
+def _written_test(tp: Any) -> _Test | None:  # noqa: PLR0911  # one branch per shape
+    """How to tell that data read as `tp` is in written form; None: it always is.
+
+    Reading is many-to-one only in a few places, and this looks at exactly
+    those: times (any offset, any fraction), fields left to their defaults,
+    the order of a set's items, and a union member's tag.  Strings, numbers,
+    booleans and enum values come back from a record as they were read.
+    Containers must be plain lists and dictionaries.  Any shape not known
+    here is never in written form, which only costs the slower path.
+    """
+    if tp in (str, int, bool, type(None), timedelta) or (
+        isinstance(tp, type) and issubclass(tp, enum.Enum)
+    ):
+        return None
+    if tp is datetime:
+        return _written_time
+    if tp in UNIONS:
+        tests = {TAGS[m]: _written_test(m) or _never for m in UNIONS[tp]}
+        return lambda data: tests[data["type"]](data)
+    origin = get_origin(tp)
+    args = get_args(tp)
+    if origin in (Union, types.UnionType) and type(None) in args:
+        (inner, *more) = [arg for arg in args if arg is not type(None)]
+        if more:
+            return _never
+        test = _written_test(inner)
+        return None if test is None else lambda data: data is None or test(data)
+    if origin is tuple and args[-1:] == (Ellipsis,):
+        item = _written_test(args[0])
+        if item is None:
+            return lambda data: type(data) is list
+        return lambda data: type(data) is list and all(map(item, data))
+    if origin is frozenset and (
+        args[0] is str or (isinstance(args[0], type) and issubclass(args[0], enum.Enum))
+    ):
+        return _written_set
+    if attrs.has(tp):
+        return _written_record(tp)
+    return _never
+
+
+def _written_record(cls: type) -> _Test:
+    attrs.resolve_types(cls)
+    fields = attrs.fields(cls)
+    if not all(f.init for f in fields):
+        return _never
+    renames = wire_names(cls)
+    # Reading refuses unknown keys, so with as many keys as written, every
+    # field and the tag are there: none was left to its default.
+    size = len(fields) + (cls in TAGS)
+    tests = [
+        (renames.get(f.name, f.name), check)
+        for f in fields
+        if (check := _written_test(f.type)) is not None
+    ]
+
+    def written(data: Any) -> bool:
+        return (
+            type(data) is dict
+            and len(data) == size
+            and all(check(data[key]) for key, check in tests)
+        )
+
+    return written
+
+
+def is_written_form(tp: Any, data: Any) -> bool:
+    """Whether `data`, which reads as a `tp`, is exactly what `to_dict` writes of it.
+
+    When it is, the record read would be written back as `data` again, so
+    that `data` may be hashed instead (a ledger's entries, SPEC 2).  The
+    answer is False whenever that cannot be seen cheaply.  `data` must have
+    been read as `tp` without error.
+    """
+    test = _written_test(tp)
+    return test is None or test(data)
 
 
 def _explain(error: BaseException) -> list[tuple[str, str]]:
