@@ -723,7 +723,7 @@ def test_an_event_spelt_otherwise_reads_and_is_hashed_as_written(
     seq, document = _respelt(name)
     event = document["data"]["entries"][seq]["event"]
     ledger = golden_ledger()
-    assert not _serialize.is_written_form(Event, event)
+    assert not _serialize.written_form(Event)(event)
     assert _serialize.decode(Event, event, "") == ledger[seq].event
     text, again = json.dumps(document), consentkit.dumps(ledger)
     written: list[object] = []
@@ -793,15 +793,13 @@ def test_only_the_written_form_is_hashed_as_read(
 ) -> None:
     """Data is taken for an event's written form exactly when writing gives it back."""
     written = consentkit.to_dict(event)
-    assert _serialize.is_written_form(Event, written)
+    assert _serialize.written_form(Event)(written)
     spelt = _spelt_otherwise(data, written)
     try:
         read = _serialize.decode(Event, spelt, "")
     except DecodeError:
         return
-    assert _serialize.is_written_form(Event, spelt) == (
-        consentkit.to_dict(read) == spelt
-    )
+    assert _serialize.written_form(Event)(spelt) == (consentkit.to_dict(read) == spelt)
 
 
 def test_an_empty_ledger_reads() -> None:

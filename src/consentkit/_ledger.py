@@ -38,7 +38,7 @@ from consentkit._events import (
 )
 from consentkit._history import History, negotiation_of
 from consentkit._pickling import unpickled
-from consentkit._serialize import digest, is_written_form, to_dict
+from consentkit._serialize import digest, to_dict, written_form
 from consentkit._state import ConsentState
 from consentkit._terms import Limit, LimitKind, Terms
 from consentkit._time import format_time
@@ -383,7 +383,7 @@ class Ledger:
         `written` holds each event's data as the document held it, when the
         caller parsed the document itself and nobody else holds the data.
         An event's data that is exactly what ``to_dict(event)`` gives (see
-        `is_written_form`) is hashed as it is, which saves writing the event
+        `written_form`) is hashed as it is, which saves writing the event
         again; any other is written again from the event, as always.
 
         Raises:
@@ -394,11 +394,12 @@ class Ledger:
         """
         ledger = cls()
         prev: str | None = None
+        as_written = written_form(Event)
         for index, entry in enumerate(entries):
             if entry.seq != index or entry.prev != prev:
                 break
             data = written[index] if written is not None else None
-            if data is not None and not is_written_form(Event, data):
+            if data is not None and not as_written(data):
                 data = None
             try:
                 ledger = ledger._append(entry.event, data)

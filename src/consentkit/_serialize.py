@@ -67,12 +67,12 @@ __all__ = [
     "digest",
     "format_time",
     "from_dict",
-    "is_written_form",
     "key_suffix",
     "make_converter",
     "parse_time",
     "to_dict",
     "wire_names",
+    "written_form",
 ]
 
 T = TypeVar("T")
@@ -806,6 +806,11 @@ def _written_test(tp: Any) -> _Test | None:  # noqa: PLR0911  # one branch per s
 
 
 def _written_record(cls: type) -> _Test:
+    """The test for a record: every key there, each field in written form.
+
+    One straight-line function per class, as attrs writes its own methods:
+    loading a ledger runs it on every event.
+    """
     attrs.resolve_types(cls)
     fields = attrs.fields(cls)
     if not all(f.init for f in fields):
@@ -814,32 +819,36 @@ def _written_record(cls: type) -> _Test:
     # Reading refuses unknown keys, so with as many keys as written, every
     # field and the tag are there: none was left to its default.
     size = len(fields) + (cls in TAGS)
-    tests = [
-        (renames.get(f.name, f.name), check)
-        for f in fields
-        if (check := _written_test(f.type)) is not None
-    ]
-
-    def written(data: Any) -> bool:
-        return (
-            type(data) is dict
-            and len(data) == size
-            and all(check(data[key]) for key, check in tests)
-        )
-
+    scope: dict[str, Any] = {"_time": _WRITTEN_TIME_RE.fullmatch}
+    terms = ["type(data) is dict", f"len(data) == {size}"]
+    for index, field in enumerate(fields):
+        test = _written_test(field.type)
+        key = renames.get(field.name, field.name)  # the class's own names only
+        if test is _written_time:
+            terms.append(f"_time(data[{key!r}]) is not None")
+        elif test is not None:
+            scope[f"_test{index}"] = test
+            terms.append(f"_test{index}(data[{key!r}])")
+    source = "def written(data):\n    return " + " and ".join(terms)
+    exec(source, scope)  # noqa: S102  # our own field names only
+    written: _Test = scope["written"]
+    written.__qualname__ = f"{cls.__qualname__}.written"
     return written
 
 
-def is_written_form(tp: Any, data: Any) -> bool:
-    """Whether `data`, which reads as a `tp`, is exactly what `to_dict` writes of it.
+def _always(_: Any) -> bool:
+    return True
 
-    When it is, the record read would be written back as `data` again, so
-    that `data` may be hashed instead (a ledger's entries, SPEC 2).  The
-    answer is False whenever that cannot be seen cheaply.  `data` must have
-    been read as `tp` without error.
+
+def written_form(tp: Any) -> Callable[[Any], bool]:
+    """A test of whether data read as a `tp` is exactly what `to_dict` writes of it.
+
+    When it is, the record read would be written back as that data again,
+    so that the data may be hashed instead (a ledger's entries, SPEC 2).  The
+    test answers False whenever that cannot be seen cheaply, and must only
+    be given data that was read as a `tp` without error.
     """
-    test = _written_test(tp)
-    return test is None or test(data)
+    return _written_test(tp) or _always
 
 
 def _explain(error: BaseException) -> list[tuple[str, str]]:
