@@ -335,6 +335,34 @@ def test_a_time_with_an_offset_is_normalised_to_utc() -> None:
     assert '"at": "2026-03-07T19:00:00.500000Z"' in consentkit.dumps(step)
 
 
+def _read_time(reader: Any, text: str) -> datetime | str:
+    try:
+        moment: datetime = reader(text)
+    except ValueError as error:
+        return str(error)
+    assert moment.tzinfo is timezone.utc
+    return moment
+
+
+@given(
+    st.one_of(
+        st.from_regex(_serialize.TIME_PATTERN, fullmatch=True),
+        st.from_regex(
+            r"[0-9]{4}-(0[1-9]|1[0-2])-[0-3][0-9]T[0-2][0-9]:[0-6][0-9]:[0-6][0-9]"
+            r"(\.[0-9]{6})?Z",
+            fullmatch=True,
+        ),
+        testing.times().map(_serialize.format_time),
+    )
+)
+def test_times_as_written_read_as_any_other_time(text: str) -> None:
+    """The shortcut for times as written agrees with the full reading, errors too."""
+    assert _read_time(_serialize.parse_time, text) == _read_time(
+        _serialize._parse_time,  # the full reading
+        text,
+    )
+
+
 def test_fields_with_defaults_may_be_omitted() -> None:
     """Output writes every field; input may leave out those with a default."""
     step = consentkit.loads(step_text(duration_s=None, present=None, directed_by=None))

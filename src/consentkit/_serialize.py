@@ -140,6 +140,14 @@ def format_time(moment: datetime) -> str:
     return moment.isoformat()[:-6] + "Z"
 
 
+#: A time as `format_time` writes it, hours to 23 and seconds to 59: what
+#: `datetime.fromisoformat` reads exactly as `parse_time` does, in C.
+_ZULU_RE: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:\.[0-9]{6})?Z"
+)
+
+
 def parse_time(text: str) -> datetime:
     """Read an RFC 3339 time with an offset and normalise it to UTC.
 
@@ -148,6 +156,15 @@ def parse_time(text: str) -> datetime:
         ValueError: Not such a time: no offset, a fraction finer than
             microseconds, second 60, or a date that does not exist.
     """
+    if type(text) is str and _ZULU_RE.fullmatch(text):
+        try:
+            return datetime.fromisoformat(text[:-1] + "+00:00")
+        except ValueError:
+            pass  # a date that does not exist: said below
+    return _parse_time(text)
+
+
+def _parse_time(text: str) -> datetime:
     if not isinstance(text, str):
         raise TypeError(f"must be a time string, got {v.show(text)}")
     match = _TIME_RE.fullmatch(text)
@@ -459,6 +476,30 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
 
     conv.register_structure_hook_factory(is_array, array_structure)
 
+    # -- optional values: None, or the one other type --------------------------
+    def is_optional(tp: Any) -> bool:
+        args = get_args(tp)
+        return (
+            get_origin(tp) in (Union, types.UnionType)
+            and len(args) == 2  # the type and None
+            and type(None) in args
+        )
+
+    def optional_structure(tp: Any) -> Callable[[Any, Any], Any]:
+        (inner,) = (arg for arg in get_args(tp) if arg is not type(None))
+        hooks: list[Callable[[Any, Any], Any]] = []
+
+        def structure(data: Any, _: Any) -> Any:
+            if data is None:
+                return None
+            if not hooks:
+                hooks.append(conv.get_structure_hook(inner))
+            return hooks[0](data, inner)
+
+        return structure
+
+    conv.register_structure_hook_factory(is_optional, optional_structure)
+
     # -- FrozenMap: a JSON object --------------------------------------------
     def is_frozen_map(tp: Any) -> bool:
         return (get_origin(tp) or tp) is FrozenMap
@@ -554,13 +595,27 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
             allowed.add("type")
         strict = _strict_problems(cls, renames)
 
-        def structure(data: Any, _: Any) -> Any:  # one reader, in steps
+        def structure(data: Any, _: Any) -> Any:
+            # The common case at once: an object of known keys, its tag right.
+            if (
+                strict is None
+                and type(data) is dict
+                and data.keys() <= allowed
+                and (tag is None or data.get("type", tag) == tag)
+            ):
+                try:
+                    return fast(data, cls)
+                except _READ_ERRORS:
+                    return in_steps(data, tried=True)
+            return in_steps(data, tried=False)
+
+        def in_steps(data: Any, *, tried: bool) -> Any:
             if type(data) is not dict and not isinstance(data, Mapping):
                 raise _Problem(f"must be an object, got {v.show(data)}")
             if tag is not None and "type" in data and data["type"] != tag:
                 raise _Problem(f"must be `{tag}`, got {v.show(data['type'])}", ".type")
             more = strict(data) if strict is not None else []
-            if not more and data.keys() <= allowed:
+            if not tried and not more and data.keys() <= allowed:
                 try:
                     return fast(data, cls)
                 except _READ_ERRORS:
@@ -598,7 +653,7 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
             by_tag: dict[str, type] = by_tag,
             hooks: dict[type, Callable[[Any, Any], Any]] = hooks,
         ) -> Any:
-            if not isinstance(data, Mapping):
+            if type(data) is not dict and not isinstance(data, Mapping):
                 raise _Problem(f"must be an object, got {v.show(data)}")
             if "type" not in data:
                 raise _Problem("is required", ".type")
