@@ -830,6 +830,38 @@ def test_only_the_written_form_is_hashed_as_read(
     assert _serialize.written_form(Event)(spelt) == (consentkit.to_dict(read) == spelt)
 
 
+def test_equal_grants_limits_and_protocols_are_read_once() -> None:
+    """A proposal repeating parts of an earlier one shares the records read then."""
+    document = _ledger_document()
+    second = document["data"]["entries"][1]["event"]["terms"]
+    # The same grant, its keys in another order, is the same written form.
+    second["grants"][1] = dict(reversed(second["grants"][1].items()))
+    ledger = consentkit.loads(json.dumps(document), "ledger")
+    assert ledger == golden_ledger()
+    first, then = (ledger[i].event.terms for i in (0, 1))
+    assert first.protocol is then.protocol
+    assert first.limits[0] is then.limits[0]
+    assert [a is b for a, b in zip(first.grants, then.grants, strict=True)] == [
+        a == b for a, b in zip(first.grants, then.grants, strict=True)
+    ]
+    assert first.grants[1] is then.grants[1]
+    # Data a caller holds is read as it always was, each copy on its own.
+    held = consentkit.from_dict(Ledger, document["data"])
+    assert held == ledger
+    assert held[0].event.terms.protocol is not held[1].event.terms.protocol
+
+
+def test_every_copy_of_a_bad_record_is_reported() -> None:
+    """A bad grant repeated in two proposals is reported at both."""
+    document = _ledger_document()
+    for seq in (0, 1):
+        document["data"]["entries"][seq]["event"]["terms"]["grants"][1]["role"] = "x"
+    paths = [path for path, _ in problems_of(json.dumps(document))]
+    assert paths == [
+        f"data.entries[{seq}].event.terms.grants[1].role" for seq in (0, 1)
+    ]
+
+
 def test_an_empty_ledger_reads() -> None:
     """A ledger without entries is a valid document."""
     assert consentkit.loads(consentkit.dumps(Ledger()), "ledger") == Ledger()

@@ -127,14 +127,20 @@ def _read(tp: Any, data: Any, root: str, *, parsed: bool = False) -> Any:
     """Read `data` as `tp`; a ledger through its entries, chain and rules.
 
     `parsed` says that `data` is what `_parse` gave just now, held by nobody
-    else: then each event's data may be hashed as it is, when it is exactly
-    what writing the event gives (`Ledger._from_entries`).
+    else: then equal grants, limits and protocols are read once
+    (`reading_shared`), and each event's data may be hashed as it is, when it
+    is exactly what writing the event gives (`Ledger._from_entries`).
     """
     if tp is not Ledger:
         return decode(tp, data, root)
     with collector_paused():  # tens of thousands of records, none in a cycle
-        entries = decode(LedgerData, data, root).entries
-        written = [e["event"] for e in data["entries"]] if parsed else None
+        if parsed:
+            with _serialize.reading_shared():
+                entries = decode(LedgerData, data, root).entries
+            written = [e["event"] for e in data["entries"]]
+        else:
+            entries = decode(LedgerData, data, root).entries
+            written = None
         try:
             return Ledger._from_entries(entries, written)  # noqa: SLF001  # its reader
         except LedgerError as error:

@@ -20,12 +20,14 @@ order.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import json
 import re
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final, TypeVar, Union, get_args, get_origin
 
@@ -47,7 +49,7 @@ from consentkit._canonical import canonical_trusted, digest_bytes, digest_data
 from consentkit._errors import DecodeError, InvalidRecord, LedgerError, TamperedLedger
 from consentkit._events import EVENTS, Event
 from consentkit._receipt import Proof
-from consentkit._terms import CONDITIONS, Condition
+from consentkit._terms import CONDITIONS, Condition, Grant, Limit, Protocol
 
 __all__ = [
     "DIGEST",
@@ -55,6 +57,7 @@ __all__ = [
     "FIELD_CHECKS",
     "MAX_SECONDS",
     "REQUIRED_ALL",
+    "SHARED",
     "TAGS",
     "TIME_PATTERN",
     "UNIONS",
@@ -70,6 +73,7 @@ __all__ = [
     "key_suffix",
     "make_converter",
     "parse_time",
+    "reading_shared",
     "to_dict",
     "wire_names",
     "written_form",
@@ -121,6 +125,53 @@ UNIONS: Final[dict[object, tuple[type, ...]]] = {
 TAGS: Final[dict[type, str]] = {
     member: _snake(member.__name__) for members in UNIONS.values() for member in members
 }
+
+
+# -- records read once ----------------------------------------------------------
+
+#: Records that a document often holds many equal copies of: a negotiation
+#: repeats most of its grants, limits and protocol from proposal to proposal.
+SHARED: Final[frozenset[type]] = frozenset({Grant, Limit, Protocol})
+_SHARED_READS: Final[ContextVar[dict[tuple[type, bytes], Any] | None]] = ContextVar(
+    "consentkit_shared_reads", default=None
+)
+
+
+@contextlib.contextmanager
+def reading_shared() -> Iterator[None]:
+    """Within it, equal `SHARED` records are read once and the record shared.
+
+    Records are immutable, and reading is a function of the JSON value, so
+    an object spelt the same as one read before (canonical bytes, keys in any
+    order) is the record read then.  For data just parsed, which holds only
+    JSON values.
+    """
+    token = _SHARED_READS.set({})
+    try:
+        yield
+    finally:
+        _SHARED_READS.reset(token)
+
+
+def _read_once(
+    cls: type, structure: Callable[[Any, Any], Any]
+) -> Callable[[Any, Any], Any]:
+    """`structure`, reading an object once within `reading_shared`."""
+
+    def shared(data: Any, tp: Any) -> Any:
+        reads = _SHARED_READS.get()
+        if reads is None or type(data) is not dict:
+            return structure(data, tp)
+        try:
+            key = (cls, canonical_trusted(data))
+        except (TypeError, ValueError):  # not plain JSON: read it alone
+            return structure(data, tp)
+        found = reads.get(key)
+        if found is None:
+            found = reads[key] = structure(data, tp)
+        return found
+
+    return shared
 
 
 # -- times and durations -----------------------------------------------------
@@ -636,7 +687,7 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
                 raise ClassValidationError(f"while reading {cls.__name__}", more, cls)
             return result
 
-        return structure
+        return _read_once(cls, structure) if cls in SHARED else structure
 
     conv.register_unstructure_hook_factory(attrs.has, attrs_unstructure)
     conv.register_structure_hook_factory(attrs.has, attrs_structure)
