@@ -830,6 +830,12 @@ def test_only_the_written_form_is_hashed_as_read(
     assert _serialize.written_form(Event)(spelt) == (consentkit.to_dict(read) == spelt)
 
 
+def _proposed_terms(ledger: Ledger, seq: int) -> Terms:
+    event = ledger[seq].event
+    assert isinstance(event, consentkit.Proposed)
+    return event.terms
+
+
 def test_equal_grants_limits_and_protocols_are_read_once() -> None:
     """A proposal repeating parts of an earlier one shares the records read then."""
     document = _ledger_document()
@@ -838,7 +844,7 @@ def test_equal_grants_limits_and_protocols_are_read_once() -> None:
     second["grants"][1] = dict(reversed(second["grants"][1].items()))
     ledger = consentkit.loads(json.dumps(document), "ledger")
     assert ledger == golden_ledger()
-    first, then = (ledger[i].event.terms for i in (0, 1))
+    first, then = (_proposed_terms(ledger, seq) for seq in (0, 1))
     assert first.protocol is then.protocol
     assert first.limits[0] is then.limits[0]
     assert [a is b for a, b in zip(first.grants, then.grants, strict=True)] == [
@@ -848,7 +854,8 @@ def test_equal_grants_limits_and_protocols_are_read_once() -> None:
     # Data a caller holds is read as it always was, each copy on its own.
     held = consentkit.from_dict(Ledger, document["data"])
     assert held == ledger
-    assert held[0].event.terms.protocol is not held[1].event.terms.protocol
+    held_first, held_then = (_proposed_terms(held, seq) for seq in (0, 1))
+    assert held_first.protocol is not held_then.protocol
 
 
 def test_every_copy_of_a_bad_record_is_reported() -> None:
