@@ -830,6 +830,26 @@ def test_only_the_written_form_is_hashed_as_read(
     assert _serialize.written_form(Event)(spelt) == (consentkit.to_dict(read) == spelt)
 
 
+def test_the_written_form_is_never_guessed() -> None:
+    """Shapes the test does not know are never taken for written form."""
+    assert _serialize.written_form(int)(5)
+    assert _serialize.written_form(datetime)("2026-03-07T19:00:00Z")
+    assert not _serialize.written_form(datetime)("2026-03-07T19:00:00+00:00")
+    assert _serialize.written_form(int | None)(None)
+    assert not _serialize.written_form(int | str | None)(None)
+    assert not _serialize.written_form(dict[str, int])({})
+    assert not _serialize.written_form(consentkit.Catalog)({})  # fields not read
+    assert not _serialize.written_form(frozenset[Step])([])
+
+
+def test_a_shared_record_that_is_not_plain_text_is_read_alone() -> None:
+    """A grant id holding a lone surrogate is refused where it stands."""
+    document = _ledger_document()
+    document["data"]["entries"][0]["event"]["terms"]["grants"][1]["id"] = "\ud800"
+    found = problems_of(json.dumps(document))
+    assert [path for path, _ in found] == ["data.entries[0].event.terms.grants[1].id"]
+
+
 def _proposed_terms(ledger: Ledger, seq: int) -> Terms:
     event = ledger[seq].event
     assert isinstance(event, consentkit.Proposed)
