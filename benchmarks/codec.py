@@ -3,7 +3,10 @@
 ``loads`` does everything a receiver must: parse, read every record
 strictly, recompute the hash chain and replay each event through the ledger
 rules.  Run with ``python benchmarks/codec.py [EVENTS]``; target: at least
-20,000 events per second each way.
+20,000 events per second each way, the last line says whether ``loads`` of
+the negotiation-heavy ledger meets it.  The phases of ``loads`` are timed as
+``loads`` runs them: the cycle collector paused, and the chain hashed from
+the events as parsed where they are in written form.
 """
 
 from __future__ import annotations
@@ -32,8 +35,11 @@ from consentkit import (
     Window,
 )
 from consentkit._documents import MAX_SIZE, LedgerData, _parse
+from consentkit._pickling import collector_paused
 from consentkit._serialize import converter
 
+#: Events per second each way, at least.
+TARGET = 20_000
 DOMME = "mistress_vale"
 CLIENT = "client_k"
 T0 = datetime(2026, 1, 5, 19, 0, tzinfo=timezone.utc)
@@ -164,8 +170,22 @@ def best_of(runs: int, work: Callable[[], object]) -> float:
     return best
 
 
-def measure(title: str, ledger: Ledger, runs: int) -> None:
-    """Print the table for one ledger: each way, then `loads` phase by phase."""
+def paused(work: Callable[[], object]) -> Callable[[], object]:
+    """`work` with the cycle collector paused, as `loads` runs."""
+
+    def run() -> object:
+        with collector_paused():
+            return work()
+
+    return run
+
+
+def measure(title: str, ledger: Ledger, runs: int) -> float:
+    """Print the table for one ledger: each way, then `loads` phase by phase.
+
+    Returns:
+        `loads` in events per second.
+    """
     text = consentkit.dumps(ledger)
     if consentkit.loads(text, "ledger") != ledger:
         raise SystemExit("the ledger did not read back equal")
@@ -175,14 +195,21 @@ def measure(title: str, ledger: Ledger, runs: int) -> None:
     read = best_of(runs, lambda: consentkit.loads(text, "ledger"))
     document = _parse(text, MAX_SIZE)
     wire = converter.structure(document["data"], LedgerData)
+    written = [entry["event"] for entry in document["data"]["entries"]]
     replay = Ledger._from_entries  # noqa: SLF001  # the phase of loads it measures
     phases = (
-        ("parse and limits", best_of(runs, lambda: _parse(text, MAX_SIZE))),
+        ("parse and limits", best_of(runs, paused(lambda: _parse(text, MAX_SIZE)))),
         (
             "read records",
-            best_of(runs, lambda: converter.structure(document["data"], LedgerData)),
+            best_of(
+                runs,
+                paused(lambda: converter.structure(document["data"], LedgerData)),
+            ),
         ),
-        ("chain and rules", best_of(runs, lambda: replay(wire.entries))),
+        (
+            "chain and rules",
+            best_of(runs, paused(lambda: replay(wire.entries, written))),
+        ),
     )
     print(f"{title}: {n:,} events, document {size / 2**20:.2f} MiB")
     print(f"  {'':<18} {'seconds':>8} {'events/s':>10} {'MB/s':>7}")
@@ -192,15 +219,21 @@ def measure(title: str, ledger: Ledger, runs: int) -> None:
     for name, seconds in phases:
         print(f"  {'  ' + name:<18} {seconds:>8.3f} {n / seconds:>10,.0f}")
     print()
+    return n / read
 
 
 def main() -> None:
     events = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     runs = 7
-    measure(
+    heavy = measure(
         "negotiation-heavy (2 proposals in 20 events)", build(events, rounds=4), runs
     )
     measure("long scenes (2 proposals in 52 events)", build(events, rounds=20), runs)
+    verdict = "met" if heavy >= TARGET else "NOT met"
+    print(
+        f"loads, negotiation-heavy: {heavy:,.0f} events/s "
+        f"(target >= {TARGET:,}: {verdict})"
+    )
 
 
 if __name__ == "__main__":

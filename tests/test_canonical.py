@@ -16,7 +16,7 @@ import consentkit
 from consentkit import Agreement, testing
 from consentkit._canonical import canonical, canonical_trusted, digest_data
 from consentkit._documents import KINDS
-from consentkit._ledger import chain_digest
+from consentkit._ledger import _proposal_bytes, chain_digest
 
 RECORDS: dict[str, st.SearchStrategy[Any]] = {
     "ledger": testing.ledgers(max_events=8),
@@ -136,6 +136,17 @@ def test_entry_digests_are_rfc8785_of_prev_and_event(ledger: consentkit.Ledger) 
         assert entry.digest == reference(body)
         assert chain_digest(entry.prev, body["event"]) == entry.digest
         assert digest_data(body) == entry.digest
+
+
+@given(testing.proposals())
+def test_a_proposal_is_encoded_with_its_terms_encoded_once(
+    proposal: consentkit.Proposed,
+) -> None:
+    """The ledger's proposal bytes, terms spliced in, are RFC 8785 of the whole."""
+    data = consentkit.to_dict(proposal)
+    encoded, terms = _proposal_bytes(data)
+    assert encoded == bytes(rfc8785.dumps(data))
+    assert terms == bytes(rfc8785.dumps(data["terms"]))
 
 
 def test_equal_records_have_equal_digests_and_any_change_changes_it() -> None:

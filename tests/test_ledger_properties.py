@@ -475,6 +475,26 @@ def revoke_someone_elses_grant(
     )
 
 
+def revoke_own_grant_in_another_proposal(
+    data: st.DataObject, ledger: ck.Ledger
+) -> tuple[ck.Ledger, Event]:
+    """A revocation narrowed to a proposal that lacks a grant id another one holds."""
+    grant = ck.Grant(id="mine", party="ann", role=ck.Role.RECEIVE, activity="impact")
+    holding = _fresh_id(ledger)
+    terms = _terms(data, ("ann", "bo"), _now(ledger))
+    terms = attrs.evolve(
+        terms, grants=(*(g for g in terms.grants if g.id != "mine"), grant)
+    )
+    ledger = ledger.propose(by="ann", terms=terms, at=_now(ledger), proposal_id=holding)
+    lacking = _fresh_id(ledger)
+    other = _terms(data, ("ann", "bo"), _now(ledger))
+    other = attrs.evolve(other, grants=[g for g in other.grants if g.id != "mine"])
+    ledger = ledger.propose(by="bo", terms=other, at=_now(ledger), proposal_id=lacking)
+    return ledger, ck.Revoked(
+        at=_now(ledger), by="ann", grants={"mine"}, proposal_id=lacking
+    )
+
+
 def revoke_in_unknown_proposal(
     data: st.DataObject, ledger: ck.Ledger
 ) -> tuple[ck.Ledger, Event]:
@@ -504,6 +524,21 @@ def lift_a_limit_not_declared(
     return ledger, ck.LimitLifted(
         at=_now(ledger), by=by, kind=kind, tag="never_declared"
     )
+
+
+def lift_a_limit_lifted_already(
+    data: st.DataObject, ledger: ck.Ledger
+) -> tuple[ck.Ledger, Event]:
+    """A second lift of a limit: the first lifted every standing one it names."""
+    by = data.draw(PARTIES)
+    limit = data.draw(testing.limits(parties=st.just(by), catalog=CATALOG))
+    ledger = _sober(ledger, by)
+    at = _now(ledger)
+    ledger = ledger.declare_limit(by=by, limit=limit, at=at)
+    lift = ck.LimitLifted(
+        at=at, by=by, kind=limit.kind, activity=limit.activity, tag=limit.tag
+    )
+    return ledger.append(lift), lift
 
 
 def lift_while_impaired(
@@ -549,9 +584,11 @@ CASES: list[tuple[Case, str]] = [
     (withdraw_closed, "not-open"),
     (revoke_unknown_grant, "unknown-grant"),
     (revoke_someone_elses_grant, "unknown-grant"),
+    (revoke_own_grant_in_another_proposal, "unknown-grant"),
     (revoke_in_unknown_proposal, "unknown-proposal"),
     (declare_someone_elses_limit, "not-own-limit"),
     (lift_a_limit_not_declared, "no-such-limit"),
+    (lift_a_limit_lifted_already, "no-such-limit"),
     (lift_while_impaired, "impaired"),
     (clear_own_impairment, "self-clearing"),
 ]

@@ -7,9 +7,11 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 import consentkit as ck
+from consentkit import _validate
 from test_roundtrip import RECORDS
 
 NAIVE = datetime(2026, 3, 1, 20, 0)  # noqa: DTZ001  # naive on purpose
@@ -100,3 +102,36 @@ def test_a_rule_between_fields_names_the_field_to_change() -> None:
     with pytest.raises(ck.InvalidRecord) as caught:
         ck.Window(start=start, end=start)
     assert caught.value.field == "end"
+
+
+_ID_EDGES = st.sampled_from(
+    [" ", "\t", "\x85", "\xa0", "\u2028", "\u3000", "\x00", "\x7f", "\x9f", "\ud800"]
+)
+
+
+@given(
+    st.one_of(
+        st.text(st.characters(exclude_categories=()), max_size=8),
+        st.text("ab \x85", min_size=126, max_size=130),
+        st.tuples(
+            st.text(_ID_EDGES, max_size=1),
+            st.text(min_size=0, max_size=130),
+            st.text(_ID_EDGES, max_size=1),
+        ).map("".join),
+    )
+)
+@example("a" * _validate.MAX_ID_LENGTH)
+@example("a" * (_validate.MAX_ID_LENGTH + 1))
+@example("")
+@example("a b")
+@example(" a")
+@example("a\u3000")
+@example("\x85a")
+@example("a\ud800b")
+@example("a\x7fb")
+@example("caf\u00e9")
+def test_ids_seen_at_a_glance_keep_every_rule(text: str) -> None:
+    """The quick look at an id accepts exactly the ids the rules one by one accept."""
+    assert (_validate._GOOD_ID.fullmatch(text) is not None) == (
+        _validate._id_problem(text) is None  # the rules one by one
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -332,6 +333,34 @@ def test_a_time_with_an_offset_is_normalised_to_utc() -> None:
     assert step.at == datetime(2026, 3, 7, 19, 0, 0, 500_000, tzinfo=timezone.utc)
     assert step.at.tzinfo is timezone.utc
     assert '"at": "2026-03-07T19:00:00.500000Z"' in consentkit.dumps(step)
+
+
+def _read_time(reader: Any, text: str) -> datetime | str:
+    try:
+        moment: datetime = reader(text)
+    except ValueError as error:
+        return str(error)
+    assert moment.tzinfo is timezone.utc
+    return moment
+
+
+@given(
+    st.one_of(
+        st.from_regex(_serialize.TIME_PATTERN, fullmatch=True),
+        st.from_regex(
+            r"[0-9]{4}-(0[1-9]|1[0-2])-[0-3][0-9]T[0-2][0-9]:[0-6][0-9]:[0-6][0-9]"
+            r"(\.[0-9]{6})?Z",
+            fullmatch=True,
+        ),
+        testing.times().map(_serialize.format_time),
+    )
+)
+def test_times_as_written_read_as_any_other_time(text: str) -> None:
+    """The shortcut for times as written agrees with the full reading, errors too."""
+    assert _read_time(_serialize.parse_time, text) == _read_time(
+        _serialize._parse_time,  # the full reading
+        text,
+    )
 
 
 def test_fields_with_defaults_may_be_omitted() -> None:
@@ -681,6 +710,183 @@ def test_times_going_backwards_are_a_rule_not_tampering() -> None:
     found = problems_of(_rechain(document))
     assert found[0][0] == "data.entries[6]"
     assert found[0][1].startswith("ledger rule time-order: ")
+
+
+# -- ledgers: events spelt otherwise than `to_dict` writes them ------------------------
+
+
+def _window_start(event: dict[str, Any], text: str) -> None:
+    event["terms"]["window"]["start"] = text
+
+
+#: Spellings of an event of the golden ledger that read as the same event but
+#: are not what `to_dict` writes: (entry, how to respell its event).
+OTHER_SPELLINGS: dict[str, tuple[int, Any]] = {
+    "an offset": (4, lambda e: e.update(at="2026-03-07T20:35:00+01:00")),
+    "a fraction of zeros": (5, lambda e: e.update(at="2026-03-07T19:52:00.000Z")),
+    "a lowercase t and z": (4, lambda e: e.update(at="2026-03-07t19:35:00z")),
+    "a default left out": (6, lambda e: e.pop("intensity")),
+    "set items out of order": (1, lambda e: e["terms"]["parties"].reverse()),
+    "a nested time": (1, lambda e: _window_start(e, "2026-03-07T14:00:00-05:00")),
+}
+
+
+def _respelt(name: str) -> tuple[int, dict[str, Any]]:
+    """The golden ledger's document with one event spelt otherwise, digests kept."""
+    seq, respell = OTHER_SPELLINGS[name]
+    document = _ledger_document()
+    respell(document["data"]["entries"][seq]["event"])
+    return seq, document
+
+
+@pytest.mark.parametrize("name", OTHER_SPELLINGS)
+def test_an_event_spelt_otherwise_reads_and_is_hashed_as_written(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chain is over the written form: another spelling reads as the same ledger.
+
+    Such an event is written again from the record read, to be hashed; an
+    event in written form is hashed as the document held it.
+    """
+    seq, document = _respelt(name)
+    event = document["data"]["entries"][seq]["event"]
+    ledger = golden_ledger()
+    assert not _serialize.written_form(Event)(event)
+    assert _serialize.decode(Event, event, "") == ledger[seq].event
+    text, again = json.dumps(document), consentkit.dumps(ledger)
+    written: list[object] = []
+    to_dict = _serialize.to_dict  # what the ledger writes with, counted
+
+    def counted(obj: Any) -> Any:
+        written.append(obj)
+        return to_dict(obj)
+
+    monkeypatch.setattr(consentkit._ledger, "to_dict", counted)
+    assert consentkit.loads(text, "ledger") == ledger
+    assert written == [ledger[seq].event]
+    written.clear()
+    assert consentkit.loads(again, "ledger") == ledger
+    assert written == []
+
+
+@pytest.mark.parametrize("name", OTHER_SPELLINGS)
+def test_a_digest_over_another_spelling_is_tampering(name: str) -> None:
+    """A chain hashed over the event as spelt, not as written, does not hold there."""
+    seq, document = _respelt(name)
+    tampered = _tampered(_rechain(document))
+    edited = _ledger_document()
+    edited["data"]["entries"][seq]["event"]["by"] = "someone_else"
+    expected = _tampered(json.dumps(edited))
+    assert (tampered.seq, tampered.message, tampered.path) == (
+        expected.seq,
+        expected.message,
+        expected.path,
+    )
+    assert tampered.seq == seq
+
+
+_A_TIME = re.compile(_serialize.TIME_PATTERN)
+
+
+def _spelt_otherwise(data: st.DataObject, value: Any) -> Any:
+    """`value` with times respelt, keys dropped and arrays reversed here and there."""
+    if isinstance(value, dict):
+        found = {key: _spelt_otherwise(data, item) for key, item in value.items()}
+        if found and data.draw(st.integers(0, 5)) == 0:
+            del found[data.draw(st.sampled_from(sorted(found)))]
+        return found
+    if isinstance(value, list):
+        items = [_spelt_otherwise(data, item) for item in value]
+        return items[::-1] if data.draw(st.integers(0, 2)) == 0 else items
+    if isinstance(value, str) and _A_TIME.fullmatch(value):
+        moment = _serialize.parse_time(value)
+        hours = data.draw(st.integers(-12, 14))
+        return data.draw(
+            st.sampled_from(
+                [
+                    value,
+                    moment.astimezone(timezone(timedelta(hours=hours))).isoformat(),
+                    value.replace("T", "t").replace("Z", "z"),
+                    value[:19] + ".000Z",
+                    value[:19] + ".000000Z",
+                ]
+            )
+        )
+    return value
+
+
+@given(event=testing.events(), data=st.data())
+def test_only_the_written_form_is_hashed_as_read(
+    event: Event, data: st.DataObject
+) -> None:
+    """Data is taken for an event's written form exactly when writing gives it back."""
+    written = consentkit.to_dict(event)
+    assert _serialize.written_form(Event)(written)
+    spelt = _spelt_otherwise(data, written)
+    try:
+        read = _serialize.decode(Event, spelt, "")
+    except DecodeError:
+        return
+    assert _serialize.written_form(Event)(spelt) == (consentkit.to_dict(read) == spelt)
+
+
+def test_the_written_form_is_never_guessed() -> None:
+    """Shapes the test does not know are never taken for written form."""
+    assert _serialize.written_form(int)(5)
+    assert _serialize.written_form(datetime)("2026-03-07T19:00:00Z")
+    assert not _serialize.written_form(datetime)("2026-03-07T19:00:00+00:00")
+    assert _serialize.written_form(int | None)(None)
+    assert not _serialize.written_form(int | str | None)(None)
+    assert not _serialize.written_form(dict[str, int])({})
+    assert not _serialize.written_form(consentkit.Catalog)({})  # fields not read
+    assert not _serialize.written_form(frozenset[Step])([])
+
+
+def test_a_shared_record_that_is_not_plain_text_is_read_alone() -> None:
+    """A grant id holding a lone surrogate is refused where it stands."""
+    document = _ledger_document()
+    document["data"]["entries"][0]["event"]["terms"]["grants"][1]["id"] = "\ud800"
+    found = problems_of(json.dumps(document))
+    assert [path for path, _ in found] == ["data.entries[0].event.terms.grants[1].id"]
+
+
+def _proposed_terms(ledger: Ledger, seq: int) -> Terms:
+    event = ledger[seq].event
+    assert isinstance(event, consentkit.Proposed)
+    return event.terms
+
+
+def test_equal_grants_limits_and_protocols_are_read_once() -> None:
+    """A proposal repeating parts of an earlier one shares the records read then."""
+    document = _ledger_document()
+    second = document["data"]["entries"][1]["event"]["terms"]
+    # The same grant, its keys in another order, is the same written form.
+    second["grants"][1] = dict(reversed(second["grants"][1].items()))
+    ledger = consentkit.loads(json.dumps(document), "ledger")
+    assert ledger == golden_ledger()
+    first, then = (_proposed_terms(ledger, seq) for seq in (0, 1))
+    assert first.protocol is then.protocol
+    assert first.limits[0] is then.limits[0]
+    assert [a is b for a, b in zip(first.grants, then.grants, strict=True)] == [
+        a == b for a, b in zip(first.grants, then.grants, strict=True)
+    ]
+    assert first.grants[1] is then.grants[1]
+    # Data a caller holds is read as it always was, each copy on its own.
+    held = consentkit.from_dict(Ledger, document["data"])
+    assert held == ledger
+    held_first, held_then = (_proposed_terms(held, seq) for seq in (0, 1))
+    assert held_first.protocol is not held_then.protocol
+
+
+def test_every_copy_of_a_bad_record_is_reported() -> None:
+    """A bad grant repeated in two proposals is reported at both."""
+    document = _ledger_document()
+    for seq in (0, 1):
+        document["data"]["entries"][seq]["event"]["terms"]["grants"][1]["role"] = "x"
+    paths = [path for path, _ in problems_of(json.dumps(document))]
+    assert paths == [
+        f"data.entries[{seq}].event.terms.grants[1].role" for seq in (0, 1)
+    ]
 
 
 def test_an_empty_ledger_reads() -> None:

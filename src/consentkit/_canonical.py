@@ -19,9 +19,36 @@ import rfc8785
 __all__ = ["canonical", "canonical_trusted", "digest_bytes", "digest_data"]
 
 _MAX_SAFE_INT: Final = 2**53 - 1
-_encode = json.JSONEncoder(
-    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-).encode
+_ENCODER: Final = json.JSONEncoder(
+    ensure_ascii=False,
+    sort_keys=True,
+    separators=(",", ":"),
+    allow_nan=False,
+)
+# `JSONEncoder.encode` makes a C encoder on every call; the ledger encodes
+# every event it reads, so one is made here, once, with the same settings.
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_c_encode: Any = (
+    None
+    if _c_make_encoder is None
+    else _c_make_encoder(  # as `JSONEncoder.iterencode` makes it
+        None,  # no markers: plain JSON values never hold themselves
+        _ENCODER.default,
+        json.encoder.encode_basestring,  # ensure_ascii=False
+        _ENCODER.indent,
+        _ENCODER.key_separator,
+        _ENCODER.item_separator,
+        _ENCODER.sort_keys,
+        _ENCODER.skipkeys,
+        _ENCODER.allow_nan,
+    )
+)
+
+
+def _encode(data: Any) -> str:
+    if _c_encode is None:  # pragma: no cover  # CPython has the C encoder
+        return _ENCODER.encode(data)
+    return "".join(_c_encode(data, 0))
 
 
 def _fast_path_holds(data: Any) -> bool:

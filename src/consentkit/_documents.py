@@ -26,6 +26,7 @@ from consentkit._decision import Decision, PlanDecision
 from consentkit._errors import DecodeError, LedgerError, TamperedLedger
 from consentkit._events import Entry, Event
 from consentkit._ledger import Ledger
+from consentkit._pickling import collector_paused
 from consentkit._plan import Plan, Step
 from consentkit._preferences import Comparison, Preferences
 from consentkit._receipt import Receipt
@@ -122,19 +123,32 @@ def _ledger_data(ledger: Ledger) -> dict[str, Any]:
     return {"entries": [entry(e) for e in ledger]}
 
 
-def _read(tp: Any, data: Any, root: str) -> Any:
-    """Read `data` as `tp`; a ledger through its entries, chain and rules."""
+def _read(tp: Any, data: Any, root: str, *, parsed: bool = False) -> Any:
+    """Read `data` as `tp`; a ledger through its entries, chain and rules.
+
+    `parsed` says that `data` is what `_parse` gave just now, held by nobody
+    else: then equal grants, limits and protocols are read once
+    (`reading_shared`), and each event's data may be hashed as it is, when it
+    is exactly what writing the event gives (`Ledger._from_entries`).
+    """
     if tp is not Ledger:
         return decode(tp, data, root)
-    entries = decode(LedgerData, data, root).entries
-    try:
-        return Ledger._from_entries(entries)  # noqa: SLF001  # the ledger's own reader
-    except LedgerError as error:
-        path = f"{root}.entries[{error.seq}]".lstrip(".")
-        raise DecodeError([(path, f"ledger rule {error.rule}: {error}")]) from None
-    except TamperedLedger as error:
-        path = f"{root}.entries[{error.seq}]".lstrip(".")
-        raise TamperedLedger(error.seq, error.message, path=path) from None
+    with collector_paused():  # tens of thousands of records, none in a cycle
+        if parsed:
+            with _serialize.reading_shared():
+                entries = decode(LedgerData, data, root).entries
+            written = [e["event"] for e in data["entries"]]
+        else:
+            entries = decode(LedgerData, data, root).entries
+            written = None
+        try:
+            return Ledger._from_entries(entries, written)  # noqa: SLF001  # its reader
+        except LedgerError as error:
+            path = f"{root}.entries[{error.seq}]".lstrip(".")
+            raise DecodeError([(path, f"ledger rule {error.rule}: {error}")]) from None
+        except TamperedLedger as error:
+            path = f"{root}.entries[{error.seq}]".lstrip(".")
+            raise TamperedLedger(error.seq, error.message, path=path) from None
 
 
 # The ledger is converted here, explicitly, rather than by teaching the shared
@@ -455,5 +469,6 @@ def loads(
         given = bytes(given)
     if not isinstance(given, str | bytes):
         raise TypeError(f"must be text or bytes, got `{type(given).__name__}`")
-    found, data = _open(_parse(given, max_size), kind)
-    return _read(KINDS[found], data, "data")
+    with collector_paused():  # a ledger's document parses into many objects
+        found, data = _open(_parse(given, max_size), kind)
+        return _read(KINDS[found], data, "data", parsed=True)

@@ -32,7 +32,7 @@ from consentkit._events import (
     unhandled,
 )
 from consentkit._facts import CatalogIndex, LimitIndex, TermsFacts
-from consentkit._terms import Limit, Signal, SignalMeaning, Terms
+from consentkit._terms import Limit, LimitKind, Signal, SignalMeaning, Terms
 
 __all__ = [
     "NEVER",
@@ -217,6 +217,10 @@ class StandingLimit:
     lifted: int = NEVER
 
 
+#: What a `LimitLifted` names: the party, kind, and activity or tag.
+_LimitKey: TypeAlias = tuple[str, LimitKind, str | None, str | None]
+
+
 class History:
     """Every fact the events so far establish, each tagged with its position."""
 
@@ -231,10 +235,14 @@ class History:
         self.live: dict[str, list[AgreementFact]] = {}
         self.impairment: dict[str, Timeline[bool]] = {}
         self.standing: dict[str, list[StandingLimit]] = {}
+        # The standing limits not yet lifted, by what a lift names: lifting
+        # costs the same however many limits were declared before.
+        self.unlifted: dict[_LimitKey, list[StandingLimit]] = {}
         self.revocations: dict[str, Timeline[Revoked]] = {}
         self.confirmations: dict[str, Timeline[tuple[Confirmed, bool]]] = {}
         self.resumes: dict[str, Timeline[None]] = {}
-        self.grant_ids: dict[tuple[str, str], list[str]] = {}
+        # (party, grant id) -> the proposals holding such a grant.
+        self.grant_ids: dict[tuple[str, str], set[str]] = {}
         #: A party's standing limits in effect at a position with no
         #: agreement, indexed for a catalog.
         self.limits: dict[tuple[CatalogIndex, str, int], LimitIndex] = {}
@@ -325,11 +333,14 @@ class History:
         elif isinstance(event, Revoked):
             self.revocations.setdefault(event.by, Timeline()).add(seq, event)
         elif isinstance(event, LimitDeclared):
-            self.standing.setdefault(event.by, []).append(
-                StandingLimit(seq, event.limit, event.at)
-            )
+            limit = event.limit
+            standing = StandingLimit(seq, limit, event.at)
+            self.standing.setdefault(event.by, []).append(standing)
+            key = (event.by, limit.kind, limit.activity, limit.tag)
+            self.unlifted.setdefault(key, []).append(standing)
         elif isinstance(event, LimitLifted):
-            for standing in self.lifted_by(event):
+            key = (event.by, event.kind, event.activity, event.tag)
+            for standing in self.unlifted.pop(key, ()):
                 standing.lifted = seq
         elif isinstance(event, ImpairmentDeclared):
             self.impairment.setdefault(event.party, Timeline()).add(seq, True)  # noqa: FBT003
@@ -341,14 +352,9 @@ class History:
 
     def lifted_by(self, event: LimitLifted) -> list[StandingLimit]:
         """The standing limits (not yet lifted) that `event` lifts."""
-        return [
-            s
-            for s in self.standing.get(event.by, ())
-            if s.lifted == NEVER
-            and s.limit.kind is event.kind
-            and s.limit.activity == event.activity
-            and s.limit.tag == event.tag
-        ]
+        return list(
+            self.unlifted.get((event.by, event.kind, event.activity, event.tag), ())
+        )
 
     def _proposed(self, seq: int, event: Proposed, terms_digest: str) -> None:
         if event.supersedes is not None:
@@ -362,7 +368,7 @@ class History:
             statuses=[(seq, NegotiationStatus.OPEN)],
         )
         for grant in event.terms.grants:
-            self.grant_ids.setdefault((grant.party, grant.id), []).append(
+            self.grant_ids.setdefault((grant.party, grant.id), set()).add(
                 event.proposal_id
             )
 

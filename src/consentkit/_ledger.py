@@ -38,7 +38,7 @@ from consentkit._events import (
 )
 from consentkit._history import History, negotiation_of
 from consentkit._pickling import unpickled
-from consentkit._serialize import digest, to_dict
+from consentkit._serialize import digest, to_dict, written_form
 from consentkit._state import ConsentState
 from consentkit._terms import Limit, LimitKind, Terms
 from consentkit._time import format_time
@@ -48,11 +48,28 @@ __all__ = ["Ledger", "chain_digest"]
 
 def chain_digest(prev: str | None, event_data: Any) -> str:
     """Return an entry's digest: RFC 8785 of ``{"prev": prev, "event": event}``."""
+    return _link(prev, canonical_trusted(event_data))
+
+
+def _link(prev: str | None, event: bytes) -> str:
+    """An entry's digest from the canonical bytes of its event."""
     # Keys sorted as RFC 8785 wants them: "event" before "prev".
     prev_json = b"null" if prev is None else b'"' + prev.encode("ascii") + b'"'
-    return digest_bytes(
-        b'{"event":' + canonical_trusted(event_data) + b',"prev":' + prev_json + b"}"
-    )
+    return digest_bytes(b'{"event":' + event + b',"prev":' + prev_json + b"}")
+
+
+def _proposal_bytes(data: dict[str, Any]) -> tuple[bytes, bytes]:
+    """The canonical bytes of a proposal's dictionary and of its terms, encoded once.
+
+    RFC 8785 writes an object's members in the order of their keys, so the
+    proposal's bytes are the members before ``"terms"``, the terms, then the
+    members after it.
+    """
+    terms = canonical_trusted(data["terms"])
+    before = canonical_trusted({k: v for k, v in data.items() if k < "terms"})
+    after = canonical_trusted({k: v for k, v in data.items() if k > "terms"})
+    members = (before[1:-1], b'"terms":' + terms, after[1:-1])
+    return b"{" + b",".join(m for m in members if m) + b"}", terms
 
 
 class _Core:
@@ -210,20 +227,25 @@ class Ledger:
         """
         if not isinstance(event, EVENTS):
             raise TypeError(f"append: expected an event, got {_kind(event)}")
+        return self._append(event, None)
+
+    def _append(self, event: Event, data: dict[str, Any] | None) -> Ledger:
+        """`append`, hashing `data` when given: ``to_dict(event)``, as read."""
         core = self._core
         with core.lock:
             if self._n != len(core.entries):
                 core = _branch(self._core, self._n)
             _check(core, event)
-            data = to_dict(event)
-            # The terms' digest from the dictionary already made for the chain.
-            terms_digest = (
-                digest_bytes(canonical_trusted(data["terms"]))
-                if isinstance(event, Proposed)
-                else None
-            )
+            if data is None:
+                data = to_dict(event)
+            terms_digest = None
+            if isinstance(event, Proposed):
+                encoded, terms = _proposal_bytes(data)
+                terms_digest = digest_bytes(terms)
+            else:
+                encoded = canonical_trusted(data)
             prev = core.entries[-1].digest if core.entries else None
-            entry = Entry.trusted(self._n, event, prev, chain_digest(prev, data))
+            entry = Entry.trusted(self._n, event, prev, _link(prev, encoded))
             core.history.apply(event, terms_digest)
             if core.verified == len(core.entries):
                 core.verified += 1
@@ -348,13 +370,21 @@ class Ledger:
         return self.append(ImpairmentCleared(at=at, by=by, party=party))
 
     @classmethod
-    def _from_entries(cls, entries: Sequence[Entry]) -> Ledger:
+    def _from_entries(
+        cls, entries: Sequence[Entry], written: Sequence[Any] | None = None
+    ) -> Ledger:
         """Rebuild a ledger from entries written elsewhere, checking chain and rules.
 
         A broken chain anywhere outranks a broken rule, yet each event is
         serialized and hashed once: `append` computes the digest that the
         entry must carry, and only a mismatch or a broken rule sends the
         whole chain to `verify_entries`.
+
+        `written` holds each event's data as the document held it, when the
+        caller parsed the document itself and nobody else holds the data.
+        An event's data that is exactly what ``to_dict(event)`` gives (see
+        `written_form`) is hashed as it is, which saves writing the event
+        again; any other is written again from the event, as always.
 
         Raises:
             TamperedLedger: At the first entry whose position, link or digest
@@ -364,11 +394,15 @@ class Ledger:
         """
         ledger = cls()
         prev: str | None = None
+        as_written = written_form(Event)
         for index, entry in enumerate(entries):
             if entry.seq != index or entry.prev != prev:
                 break
+            data = written[index] if written is not None else None
+            if data is not None and not as_written(data):
+                data = None
             try:
-                ledger = ledger.append(entry.event)
+                ledger = ledger._append(entry.event, data)
             except LedgerError as error:
                 verify_entries(entries)
                 error.seq = index
@@ -560,10 +594,10 @@ def _check_revoked(core: _Core, event: Revoked) -> None:
     if event.proposal_id is not None and event.proposal_id not in history.proposals:
         raise _refuse("unknown-proposal", f"no proposal `{event.proposal_id}`", core)
     for grant_id in sorted(event.grants):
-        proposals = history.grant_ids.get((event.by, grant_id), [])
-        if event.proposal_id is not None:
-            proposals = [p for p in proposals if p == event.proposal_id]
-        if not proposals:
+        proposals = history.grant_ids.get((event.by, grant_id), ())
+        if not proposals or (
+            event.proposal_id is not None and event.proposal_id not in proposals
+        ):
             where = (
                 f"proposal `{event.proposal_id}`"
                 if event.proposal_id is not None

@@ -7,19 +7,23 @@ function written for its class: nothing is validated again, as pickle is for
 trusted peers running the same consentkit (documents from others go through
 `loads`).  attrs itself reads such a tuple too, so a pickle stays readable by a
 process that has not loaded this module.
+
+The cycle collector is paused while such a crowd of records is made, from a
+pickle or from a document (`collector_paused`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import operator
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
 
-__all__ = ["as_tuples", "unpickled"]
+__all__ = ["as_tuples", "collector_paused", "unpickled"]
 
 
 def as_tuples(*classes: type[Any]) -> None:
@@ -61,19 +65,26 @@ def _setstate(cls: type[Any], names: tuple[str, ...]) -> Callable[[Any, Any], No
     return made
 
 
-def unpickled(data: bytes) -> Any:
-    """`pickle.loads` of our own bytes, with the cycle collector paused meanwhile.
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cycle collector meanwhile; start it again after, if it ran before.
 
-    Unpickling a ledger or a chunk's answers makes tens of thousands of
-    small records and tuples, none of them in a cycle; each 700 of them
-    would start a collection that walks the young objects (and now and then
-    the whole heap) for nothing.  The collector is started again afterwards,
-    if it ran before: nothing it would have freed is lost, only later.
+    Reading a ledger (from a pickle or a document) makes tens of thousands
+    of small records, tuples and dictionaries, none of them in a cycle;
+    each 700 of them would start a collection that walks the young objects
+    (and now and then the whole heap) for nothing.  Nothing the collector
+    would have freed is lost, only freed later.
     """
     running = gc.isenabled()
     gc.disable()
     try:
-        return pickle.loads(data)  # noqa: S301  # our own bytes (SPEC 3.5)
+        yield
     finally:
         if running:
             gc.enable()
+
+
+def unpickled(data: bytes) -> Any:
+    """`pickle.loads` of our own bytes, with the cycle collector paused meanwhile."""
+    with collector_paused():
+        return pickle.loads(data)  # noqa: S301  # our own bytes (SPEC 3.5)

@@ -20,12 +20,14 @@ order.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import json
 import re
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final, TypeVar, Union, get_args, get_origin
 
@@ -47,7 +49,7 @@ from consentkit._canonical import canonical_trusted, digest_bytes, digest_data
 from consentkit._errors import DecodeError, InvalidRecord, LedgerError, TamperedLedger
 from consentkit._events import EVENTS, Event
 from consentkit._receipt import Proof
-from consentkit._terms import CONDITIONS, Condition
+from consentkit._terms import CONDITIONS, Condition, Grant, Limit, Protocol
 
 __all__ = [
     "DIGEST",
@@ -55,6 +57,7 @@ __all__ = [
     "FIELD_CHECKS",
     "MAX_SECONDS",
     "REQUIRED_ALL",
+    "SHARED",
     "TAGS",
     "TIME_PATTERN",
     "UNIONS",
@@ -70,8 +73,10 @@ __all__ = [
     "key_suffix",
     "make_converter",
     "parse_time",
+    "reading_shared",
     "to_dict",
     "wire_names",
+    "written_form",
 ]
 
 T = TypeVar("T")
@@ -122,6 +127,53 @@ TAGS: Final[dict[type, str]] = {
 }
 
 
+# -- records read once ----------------------------------------------------------
+
+#: Records that a document often holds many equal copies of: a negotiation
+#: repeats most of its grants, limits and protocol from proposal to proposal.
+SHARED: Final[frozenset[type]] = frozenset({Grant, Limit, Protocol})
+_SHARED_READS: Final[ContextVar[dict[tuple[type, bytes], Any] | None]] = ContextVar(
+    "consentkit_shared_reads", default=None
+)
+
+
+@contextlib.contextmanager
+def reading_shared() -> Iterator[None]:
+    """Within it, equal `SHARED` records are read once and the record shared.
+
+    Records are immutable, and reading is a function of the JSON value, so
+    an object spelt the same as one read before (canonical bytes, keys in any
+    order) is the record read then.  For data just parsed, which holds only
+    JSON values.
+    """
+    token = _SHARED_READS.set({})
+    try:
+        yield
+    finally:
+        _SHARED_READS.reset(token)
+
+
+def _read_once(
+    cls: type, structure: Callable[[Any, Any], Any]
+) -> Callable[[Any, Any], Any]:
+    """`structure`, reading an object once within `reading_shared`."""
+
+    def shared(data: Any, tp: Any) -> Any:
+        reads = _SHARED_READS.get()
+        if reads is None or type(data) is not dict:
+            return structure(data, tp)
+        try:
+            key = (cls, canonical_trusted(data))
+        except (TypeError, ValueError):  # not plain JSON: read it alone
+            return structure(data, tp)
+        found = reads.get(key)
+        if found is None:
+            found = reads[key] = structure(data, tp)
+        return found
+
+    return shared
+
+
 # -- times and durations -----------------------------------------------------
 
 _TIME_RE: Final = re.compile(
@@ -139,6 +191,14 @@ def format_time(moment: datetime) -> str:
     return moment.isoformat()[:-6] + "Z"
 
 
+#: A time as `format_time` writes it, hours to 23 and seconds to 59: what
+#: `datetime.fromisoformat` reads exactly as `parse_time` does, in C.
+_ZULU_RE: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:\.[0-9]{6})?Z"
+)
+
+
 def parse_time(text: str) -> datetime:
     """Read an RFC 3339 time with an offset and normalise it to UTC.
 
@@ -147,6 +207,15 @@ def parse_time(text: str) -> datetime:
         ValueError: Not such a time: no offset, a fraction finer than
             microseconds, second 60, or a date that does not exist.
     """
+    if type(text) is str and _ZULU_RE.fullmatch(text):
+        try:
+            return datetime.fromisoformat(text[:-1] + "+00:00")
+        except ValueError:
+            pass  # a date that does not exist: said below
+    return _parse_time(text)
+
+
+def _parse_time(text: str) -> datetime:
     if not isinstance(text, str):
         raise TypeError(f"must be a time string, got {v.show(text)}")
     match = _TIME_RE.fullmatch(text)
@@ -458,6 +527,30 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
 
     conv.register_structure_hook_factory(is_array, array_structure)
 
+    # -- optional values: None, or the one other type --------------------------
+    def is_optional(tp: Any) -> bool:
+        args = get_args(tp)
+        return (
+            get_origin(tp) in (Union, types.UnionType)
+            and len(args) == 2  # the type and None
+            and type(None) in args
+        )
+
+    def optional_structure(tp: Any) -> Callable[[Any, Any], Any]:
+        (inner,) = (arg for arg in get_args(tp) if arg is not type(None))
+        hooks: list[Callable[[Any, Any], Any]] = []
+
+        def structure(data: Any, _: Any) -> Any:
+            if data is None:
+                return None
+            if not hooks:
+                hooks.append(conv.get_structure_hook(inner))
+            return hooks[0](data, inner)
+
+        return structure
+
+    conv.register_structure_hook_factory(is_optional, optional_structure)
+
     # -- FrozenMap: a JSON object --------------------------------------------
     def is_frozen_map(tp: Any) -> bool:
         return (get_origin(tp) or tp) is FrozenMap
@@ -553,13 +646,27 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
             allowed.add("type")
         strict = _strict_problems(cls, renames)
 
-        def structure(data: Any, _: Any) -> Any:  # one reader, in steps
+        def structure(data: Any, _: Any) -> Any:
+            # The common case at once: an object of known keys, its tag right.
+            if (
+                strict is None
+                and type(data) is dict
+                and data.keys() <= allowed
+                and (tag is None or data.get("type", tag) == tag)
+            ):
+                try:
+                    return fast(data, cls)
+                except _READ_ERRORS:
+                    return in_steps(data, tried=True)
+            return in_steps(data, tried=False)
+
+        def in_steps(data: Any, *, tried: bool) -> Any:
             if type(data) is not dict and not isinstance(data, Mapping):
                 raise _Problem(f"must be an object, got {v.show(data)}")
             if tag is not None and "type" in data and data["type"] != tag:
                 raise _Problem(f"must be `{tag}`, got {v.show(data['type'])}", ".type")
             more = strict(data) if strict is not None else []
-            if not more and data.keys() <= allowed:
+            if not tried and not more and data.keys() <= allowed:
                 try:
                     return fast(data, cls)
                 except _READ_ERRORS:
@@ -580,7 +687,7 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
                 raise ClassValidationError(f"while reading {cls.__name__}", more, cls)
             return result
 
-        return structure
+        return _read_once(cls, structure) if cls in SHARED else structure
 
     conv.register_unstructure_hook_factory(attrs.has, attrs_unstructure)
     conv.register_structure_hook_factory(attrs.has, attrs_structure)
@@ -597,7 +704,7 @@ def _configure(conv: cattrs.Converter) -> None:  # noqa: C901, PLR0915  # one pl
             by_tag: dict[str, type] = by_tag,
             hooks: dict[type, Callable[[Any, Any], Any]] = hooks,
         ) -> Any:
-            if not isinstance(data, Mapping):
+            if type(data) is not dict and not isinstance(data, Mapping):
                 raise _Problem(f"must be an object, got {v.show(data)}")
             if "type" not in data:
                 raise _Problem("is required", ".type")
@@ -740,6 +847,114 @@ def digest(obj: Any) -> str:
         if not _LONG_NUMBER.search(encoded):
             return digest_bytes(encoded)
     return digest_data(data)
+
+
+# -- the written form --------------------------------------------------------
+
+#: A test of plain data already read as some type: True only when it is
+#: exactly what `to_dict` writes of the record read.
+_Test = Callable[[Any], bool]
+_WRITTEN_TIME_RE: Final = re.compile(WRITTEN_TIME)
+
+
+def _never(_: Any) -> bool:
+    return False
+
+
+def _written_time(text: Any) -> bool:
+    return _WRITTEN_TIME_RE.fullmatch(text) is not None
+
+
+def _written_set(items: Any) -> bool:
+    return type(items) is list and items == sorted(items)
+
+
+@functools.cache
+def _written_test(tp: Any) -> _Test | None:  # noqa: PLR0911  # one branch per shape
+    """How to tell that data read as `tp` is in written form; None: it always is.
+
+    Reading is many-to-one only in a few places, and this looks at exactly
+    those: times (any offset, any fraction), fields left to their defaults,
+    the order of a set's items, and a union member's tag.  Strings, numbers,
+    booleans and enum values come back from a record as they were read.
+    Containers must be plain lists and dictionaries.  Any shape not known
+    here is never in written form, which only costs the slower path.
+    """
+    if tp in (str, int, bool, type(None), timedelta) or (
+        isinstance(tp, type) and issubclass(tp, enum.Enum)
+    ):
+        return None
+    if tp is datetime:
+        return _written_time
+    if tp in UNIONS:
+        tests = {TAGS[m]: _written_test(m) or _never for m in UNIONS[tp]}
+        return lambda data: tests[data["type"]](data)
+    origin = get_origin(tp)
+    args = get_args(tp)
+    if origin in (Union, types.UnionType) and type(None) in args:
+        (inner, *more) = [arg for arg in args if arg is not type(None)]
+        if more:
+            return _never
+        test = _written_test(inner)
+        return None if test is None else lambda data: data is None or test(data)
+    if origin is tuple and args[-1:] == (Ellipsis,):
+        item = _written_test(args[0])
+        if item is None:
+            return lambda data: type(data) is list
+        return lambda data: type(data) is list and all(map(item, data))
+    if origin is frozenset and (
+        args[0] is str or (isinstance(args[0], type) and issubclass(args[0], enum.Enum))
+    ):
+        return _written_set
+    if attrs.has(tp):
+        return _written_record(tp)
+    return _never
+
+
+def _written_record(cls: type) -> _Test:
+    """The test for a record: every key there, each field in written form.
+
+    One straight-line function per class, as attrs writes its own methods:
+    loading a ledger runs it on every event.
+    """
+    attrs.resolve_types(cls)
+    fields = attrs.fields(cls)
+    if not all(f.init for f in fields):
+        return _never
+    renames = wire_names(cls)
+    # Reading refuses unknown keys, so with as many keys as written, every
+    # field and the tag are there: none was left to its default.
+    size = len(fields) + (cls in TAGS)
+    scope: dict[str, Any] = {"_time": _WRITTEN_TIME_RE.fullmatch}
+    terms = ["type(data) is dict", f"len(data) == {size}"]
+    for index, field in enumerate(fields):
+        test = _written_test(field.type)
+        key = renames.get(field.name, field.name)  # the class's own names only
+        if test is _written_time:
+            terms.append(f"_time(data[{key!r}]) is not None")
+        elif test is not None:
+            scope[f"_test{index}"] = test
+            terms.append(f"_test{index}(data[{key!r}])")
+    source = "def written(data):\n    return " + " and ".join(terms)
+    exec(source, scope)  # noqa: S102  # our own field names only
+    written: _Test = scope["written"]
+    written.__qualname__ = f"{cls.__qualname__}.written"
+    return written
+
+
+def _always(_: Any) -> bool:
+    return True
+
+
+def written_form(tp: Any) -> Callable[[Any], bool]:
+    """A test of whether data read as a `tp` is exactly what `to_dict` writes of it.
+
+    When it is, the record read would be written back as that data again,
+    so that the data may be hashed instead (a ledger's entries, SPEC 2).  The
+    test answers False whenever that cannot be seen cheaply, and must only
+    be given data that was read as a `tp` without error.
+    """
+    return _written_test(tp) or _always
 
 
 def _explain(error: BaseException) -> list[tuple[str, str]]:

@@ -390,7 +390,7 @@ class SQLStore:
             found = tx.all(_LEDGER, (0, ledger_id))
         if not found:
             raise UnknownLedger(ledger_id)
-        ledger: Ledger = _read(Ledger, _document(_entries(found)), "")
+        ledger: Ledger = _read(Ledger, _document(_entries(found)), "", parsed=True)
         _check_head(ledger, *found[0][:2])
         self._remember(ledger_id, ledger)
         return ledger
