@@ -388,7 +388,14 @@ def test_a_plain_scene_runs_only_the_rules_that_can_report() -> None:
     assert "CK115" not in ran  # no house rules
     assert ran.isdisjoint({"CK103", "CK104", "CK108"})  # an agreement runs
     assert ran.isdisjoint({"CK109", "CK110", "CK113", "CK114", "CK202"})
-    assert {"CK100", "CK102", "CK105", "CK112", "CK116"} <= ran
+    assert "CK102" not in ran  # nobody revoked anything
+    assert {"CK100", "CK105", "CK112", "CK116"} <= ran
+
+
+def test_a_revocation_wakes_ck102() -> None:
+    """CK102 runs once someone has revoked something, and only then."""
+    revoked = ALLOWED_SCENE.revoke(by=CLIENT, at=at(1), activities={"restraint"})
+    assert "CK102" in codes_called(revoked, step("impact.spanking", at=at(2)))
 
 
 def test_empty_house_rules_skip_ck115_and_a_ban_runs_it() -> None:
@@ -399,10 +406,11 @@ def test_empty_house_rules_skip_ck115_and_a_ban_runs_it() -> None:
 
 
 def test_limits_wake_the_limit_rules() -> None:
-    """A limit runs CK101 and CK201; CK117 only when the catalog lacks what it names."""
+    """A limit runs CK101, a soft one CK201; CK117 when the catalog lacks its target."""
     limited = scene(grants=pair("impact.spanking"), limits=[hard("restraint")])
     ran = codes_called(limited, SPANKING)
-    assert {"CK101", "CK201"} <= ran
+    assert "CK101" in ran
+    assert "CK201" not in ran  # no soft limit anywhere
     assert "CK117" not in ran
     softly = scene(grants=pair("impact.spanking"), limits=[soft("restraint")])
     assert {"CK101", "CK201"} <= codes_called(softly, SPANKING)
