@@ -128,7 +128,7 @@ _NONE: Final = Candidates(())
 class _GrantIndex:
     """One party's grants in one role, by the activity they name."""
 
-    __slots__ = ("admitted", "exact", "found", "restricted", "subtree")
+    __slots__ = ("exact", "found", "restricted", "subtree")
 
     def __init__(self, grants: Iterable[tuple[int, Grant]]) -> None:
         self.exact: dict[str, list[tuple[int, Grant]]] = {}
@@ -141,7 +141,6 @@ class _GrantIndex:
         #: Found so far: by activity, then (when some grant names
         #: counterparties) by the parties to admit.
         self.found: dict[str, Candidates] = {}
-        self.admitted: dict[tuple[str, tuple[str, ...]], Candidates] = {}
 
     def covering(self, activity: str, index: CatalogIndex) -> Candidates:
         found = self.found.get(activity)
@@ -221,6 +220,7 @@ class TermsFacts:
     """
 
     __slots__ = (
+        "_candidates",
         "_equipped",
         "_grants",
         "_limits",
@@ -259,6 +259,8 @@ class TermsFacts:
         self.limit_kinds = frozenset(limit.kind for limit in terms.limits)
         self._equipped: bool | None = None
         self._grants: dict[tuple[str, Role], _GrantIndex] = {}
+        #: Each side's candidates, by (party, role, activity, the others).
+        self._candidates: dict[tuple[str, Role, str, tuple[str, ...]], Candidates] = {}
         self._limits: dict[str, LimitIndex] = {}
         self._usable: dict[frozenset[str], bool] = {}
         self._missing: dict[str, frozenset[str]] = {}
@@ -267,6 +269,15 @@ class TermsFacts:
         self, party: str, role: Role, activity: str, admits: tuple[str, ...]
     ) -> Candidates:
         """`party`'s grants for `role` covering `activity` that admit `admits`."""
+        key = (party, role, activity, admits)
+        found = self._candidates.get(key)
+        if found is None:
+            found = self._candidates[key] = self._find(party, role, activity, admits)
+        return found
+
+    def _find(
+        self, party: str, role: Role, activity: str, admits: tuple[str, ...]
+    ) -> Candidates:
         grants = self._grants.get((party, role))
         if grants is None:
             grants = _GrantIndex(
@@ -278,17 +289,12 @@ class TermsFacts:
         found = grants.covering(activity, self.index)
         if not grants.restricted or not found.grants:
             return found
-        key = (activity, admits)
-        admitted = grants.admitted.get(key)
-        if admitted is None:
-            kept = tuple(
-                g
-                for g in found.grants
-                if g.counterparties is None or g.counterparties.issuperset(admits)
-            )
-            admitted = found if len(kept) == len(found.grants) else Candidates(kept)
-            grants.admitted[key] = admitted
-        return admitted
+        kept = tuple(
+            g
+            for g in found.grants
+            if g.counterparties is None or g.counterparties.issuperset(admits)
+        )
+        return found if len(kept) == len(found.grants) else Candidates(kept)
 
     def limits_of(self, party: str) -> LimitIndex:
         """`party`'s own limits in the terms, indexed by what they reach."""
