@@ -200,8 +200,8 @@ class RuleContext(_Fields):
 
     __slots__ = ()
 
-    def __init__(  # noqa: PLR0913, PLR0917  # the context, spelled out
-        self,
+    def __new__(  # noqa: PLR0913, PLR0917, PYI034  # the context, spelled out
+        cls,
         state: ConsentState,
         agreement: Agreement | None,
         catalog: Catalog,
@@ -210,26 +210,21 @@ class RuleContext(_Fields):
         index: CatalogIndex | None = None,
         *,
         taken: Callable[[], frozenset[str]] | None = None,
-    ) -> None:
-        put = object.__setattr__
-        put(self, "_taken", taken)
-        put(self, "state", state)
-        put(self, "agreement", agreement)
-        put(self, "catalog", catalog)
-        put(self, "_overlapping", overlapping)
-        put(self, "house", house)
-        index = CatalogIndex(catalog) if index is None else index
-        put(self, "catalog_index", index)
-        put(self, "_derived", {})
-        if agreement is not None and state.stop(agreement) is None:
-            put(self, "in_force", agreement)
-            put(self, "terms", state.facts(agreement, index))
-        else:
-            put(self, "in_force", None)
-            put(self, "terms", None)
-        put(self, "_activities", index.activities)
-        put(self, "_step", None)
-        put(self, "_activity", None)
+    ) -> RuleContext:
+        """A context for rules (see the class); `for_step` names the step."""
+        return cls._build(
+            state,
+            agreement,
+            agreement is not None and state.stop(agreement) is not None,
+            catalog,
+            CatalogIndex(catalog) if index is None else index,
+            house,
+            None,
+            (overlapping, taken),
+        )
+
+    def __init__(self, *_args: object, **_kwargs: object) -> None:
+        """Everything is filled in by `__new__`."""
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"rule context: `{name}` is read-only")
@@ -274,10 +269,37 @@ class RuleContext(_Fields):
         step: Step,
         plan: tuple[Callable[[], Sequence[Step]], Callable[[], frozenset[str]]] | None,
     ) -> RuleContext:
-        """The engine's context for `step`, from what the engine already knows.
+        """The engine's context for `step`, from what the engine already knows."""
+        return cls._build(
+            state,
+            agreement,
+            stopped,
+            catalog,
+            index,
+            house,
+            step,
+            ((), None) if plan is None else plan,
+        )
 
-        Filled in as plain fields, then made read-only by becoming a
-        `RuleContext` (the same fields, which refuse every write).
+    @classmethod
+    def _build(  # noqa: PLR0913, PLR0917  # the context, spelled out
+        cls,
+        state: ConsentState,
+        agreement: Agreement | None,
+        stopped: bool,  # noqa: FBT001  # whether a STOP ended `agreement`
+        catalog: Catalog,
+        index: CatalogIndex,
+        house: HouseRules | None,
+        step: Step | None,
+        plan: tuple[
+            Sequence[Step] | Callable[[], Sequence[Step]],
+            Callable[[], frozenset[str]] | None,
+        ],
+    ) -> RuleContext:
+        """Fill in the fields as plain ones, then turn read-only.
+
+        The object becomes a `RuleContext` (the same fields, which refuse
+        every write) only once it is complete.
         """
         self = _Fields()
         self.state = state
@@ -292,15 +314,11 @@ class RuleContext(_Fields):
         else:
             self.in_force = None
             self.terms = None
-        if plan is None:
-            self._overlapping = ()
-            self._taken = None
-        else:
-            self._overlapping, self._taken = plan
+        self._overlapping, self._taken = plan
         activities = index.activities
         self._activities = activities
         self._step = step
-        self._activity = activities.get(step.activity)
+        self._activity = None if step is None else activities.get(step.activity)
         self.__class__ = cls
         return self  # type: ignore[return-value]  # it is one now
 

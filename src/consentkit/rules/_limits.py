@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TypeAlias
 
 from consentkit._agreements import Agreement
@@ -18,15 +18,15 @@ from consentkit.rules._consent import sides
 __all__ = ["hard_limit", "roles", "soft_limit", "unknown_limit"]
 
 
-def roles(step: Step) -> Iterator[tuple[str, Role]]:
+def roles(step: Step) -> list[tuple[str, Role]]:
     """Each party of the step who takes a role, with that role.
 
     The director takes none unless they also act, receive or are present.
     """
-    yield step.recipient, Role.RECEIVE
-    yield step.actor, Role.GIVE
-    for party in sorted(step.present):
-        yield party, Role.WITNESS
+    found = [(step.recipient, Role.RECEIVE), (step.actor, Role.GIVE)]
+    if step.present:
+        found.extend((party, Role.WITNESS) for party in sorted(step.present))
+    return found
 
 
 def _target(limit: Limit) -> str:
@@ -44,12 +44,9 @@ def _compute_applying(step: Step, context: RuleContext) -> tuple[_Applying, _App
         return hard, soft
     agreement = context.in_force
     state, index = context.state, context.catalog_index
-    sides = [(step.recipient, Role.RECEIVE), (step.actor, Role.GIVE)]
-    if step.present:
-        sides.extend((party, Role.WITNESS) for party in sorted(step.present))
     # Without standing limits, a party's limits are the terms' own, indexed.
     terms = None if state.any_standing_limits else context.terms
-    for party, role in sides:
+    for party, role in roles(step):
         limits = (
             state.limit_index(party, agreement, index)
             if terms is None

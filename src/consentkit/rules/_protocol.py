@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from consentkit._agreements import Agreement
 from consentkit._catalog import covers
 from consentkit._decision import Finding, Verdict
 from consentkit._facts import CAPABILITIES
 from consentkit._plan import Step
-from consentkit._terms import Signal
 from consentkit.rules._base import (
     RuleContext,
     finding,
@@ -23,7 +21,6 @@ __all__ = [
     "no_stop_signal",
     "no_usable_stop_signal",
     "outside_authority",
-    "stop_signals",
 ]
 
 
@@ -62,11 +59,6 @@ def impaired(step: Step, context: RuleContext) -> Iterable[Finding]:
         for party in sorted(step.parties)
         if context.state.is_impaired(party)
     ]
-
-
-def stop_signals(context: RuleContext, agreement: Agreement) -> tuple[Signal, ...]:
-    """The protocol's STOP signals, in protocol order."""
-    return context.state.facts(agreement, context.catalog_index).stops
 
 
 def _has_stop(context: RuleContext) -> bool:
