@@ -138,8 +138,7 @@ class _GrantIndex:
             table = self.subtree if grant.include_subtypes else self.exact
             table.setdefault(grant.activity, []).append((position, grant))
             self.restricted = self.restricted or grant.counterparties is not None
-        #: Found so far: by activity, then (when some grant names
-        #: counterparties) by the parties to admit.
+        #: Found so far, by activity (before counterparties are read).
         self.found: dict[str, Candidates] = {}
 
     def covering(self, activity: str, index: CatalogIndex) -> Candidates:

@@ -44,14 +44,8 @@ def _compute_applying(step: Step, context: RuleContext) -> tuple[_Applying, _App
         return hard, soft
     agreement = context.in_force
     state, index = context.state, context.catalog_index
-    # Without standing limits, a party's limits are the terms' own, indexed.
-    terms = None if state.any_standing_limits else context.terms
     for party, role in roles(step):
-        limits = (
-            state.limit_index(party, agreement, index)
-            if terms is None
-            else terms.limits_of(party)
-        )
+        limits = state.limit_index(party, agreement, index)
         for limit in limits.reaching(activity.id):
             if role in limit.roles:
                 found = hard if limit.kind is LimitKind.HARD else soft
